@@ -1,0 +1,25 @@
+// Schema of the downline graph, applied idempotently on `db start`, `import` and service start.
+// Parameters: none. Each statement ends with `;` at the end of a line (see graph_service/db/queries.py).
+//
+// (:Distributor {id, sponsor_id, name, country, joined_on, depth, root_id, seq,
+//                placement_parent_id, placement_side})
+// (sponsor:Distributor)-[:SPONSORS]->(recruit:Distributor)          the sponsor tree
+// (parent:Distributor)-[:PLACES {side: 'L'|'R'}]->(child:Distributor)  the binary placement tree
+// (:Order {id, distributor_id, ordered_on, period, volume, amount, buyer, import_id})
+//     volume and amount are integers in ten-thousandths (fixed point, exact sums)
+// (:Import {id, at, distributors_added, orders_added, ...})            one per committed import
+// (:ImportLock {id: 1})                                              serialises concurrent imports
+
+CREATE CONSTRAINT distributor_id IF NOT EXISTS FOR (d:Distributor) REQUIRE d.id IS UNIQUE;
+// one child per placement slot (nulls are not indexed: members outside the binary tree pass)
+CREATE CONSTRAINT placement_slot IF NOT EXISTS
+FOR (d:Distributor) REQUIRE (d.placement_parent_id, d.placement_side) IS UNIQUE;
+CREATE CONSTRAINT order_id IF NOT EXISTS FOR (o:Order) REQUIRE o.id IS UNIQUE;
+CREATE CONSTRAINT import_id IF NOT EXISTS FOR (i:Import) REQUIRE i.id IS UNIQUE;
+CREATE CONSTRAINT import_lock_id IF NOT EXISTS FOR (l:ImportLock) REQUIRE l.id IS UNIQUE;
+CREATE INDEX order_distributor_period IF NOT EXISTS FOR (o:Order) ON (o.distributor_id, o.period);
+CREATE INDEX order_period IF NOT EXISTS FOR (o:Order) ON (o.period);
+CREATE INDEX distributor_sponsor IF NOT EXISTS FOR (d:Distributor) ON (d.sponsor_id);
+CREATE INDEX distributor_depth IF NOT EXISTS FOR (d:Distributor) ON (d.depth);
+CREATE INDEX distributor_root IF NOT EXISTS FOR (d:Distributor) ON (d.root_id);
+CREATE TEXT INDEX distributor_name IF NOT EXISTS FOR (d:Distributor) ON (d.name);

@@ -1,0 +1,1 @@
+"""downline: graph analytics for network-marketing organisations."""
