@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graph_service.config import Settings, get_settings
+from graph_service.config import NEO4J_VERSION, Settings, get_settings
 from graph_service.db import server
 from graph_service.db.driver import connection, open_driver
 from graph_service.db.schema import ensure_schema
@@ -90,6 +90,19 @@ def db_start(
             ensure_schema(driver, settings.neo4j_database)
         out.print(info.uri, highlight=False)
         err.print(f"Neo4j {info.version} (pid {info.pid}), browser on http://127.0.0.1:{info.http_port}/")
+
+    _run(go)
+
+
+@db_app.command("fetch")
+def db_fetch() -> None:
+    """Resolve the Neo4j and APOC jars from Maven Central into the cache (once per machine)."""
+
+    def go() -> None:
+        settings = get_settings()
+        server.java_binary(settings)
+        folder = server.ensure_jars(settings)
+        err.print(f"Neo4j {NEO4J_VERSION} jars in {folder}")
 
     _run(go)
 

@@ -472,45 +472,65 @@ def _check_placements(
             )
             continue
         ok_rows.append(r)
-    # cycles: follow new placement links, then the database's for existing parents
+    # cycles: follow new placement links (memoised, linear), then the database's for existing parents
     new_parent = {r.id: r.placement_parent_id for r in ok_rows if r.placement_parent_id}
-    db_tops = sorted({p for p in new_parent.values() if p not in new_parent and p in existing})
-    db_chain = state.placement_ancestors(db_tops) if any(c in existing for c in new_parent) else {}
-    reported: set[str] = set()
-    good: list[tuple[str, str, str]] = []
+    line_of = {r.id: r.line for r in ok_rows}
     depth_of: dict[str, int] = {}
+    bad: set[str] = set()
     for r in ok_rows:
-        seen = [r.id]
-        cur = new_parent.get(r.id)
-        cyclic = False
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        cur: str | None = r.id
+        base: int | None = None
         while cur is not None:
-            if cur in seen:
-                cyclic = True
-                cycle = seen[seen.index(cur) :]
-                if not reported.intersection(cycle):
-                    reported.update(cycle)
-                    members = " -> ".join([*cycle, cur])
-                    problems.add(DISTRIBUTORS, r.line, "placement_parent_id", f"placement cycle: {members}")
+            if cur in depth_of:
+                base = depth_of[cur]
                 break
-            seen.append(cur)
-            if cur in new_parent:
-                cur = new_parent[cur]
+            if cur in bad:
+                break
+            if cur in on_path:
+                cycle = path[on_path[cur] :]
+                members = " -> ".join([*cycle, cur])
+                first = min(cycle, key=line_of.__getitem__)
+                problems.add(
+                    DISTRIBUTORS, line_of[first], "placement_parent_id", f"placement cycle: {members}"
+                )
+                break
+            on_path[cur] = len(path)
+            path.append(cur)
+            parent = new_parent[cur]
+            if parent in new_parent:
+                cur = parent
             else:
-                chain = db_chain.get(cur, [])
-                hit = next((c for c in chain if c in seen), None)
-                if hit is not None:
-                    cyclic = True
-                    if r.id not in reported:
-                        reported.add(r.id)
-                        problems.add(
-                            DISTRIBUTORS, r.line, "placement_parent_id", f"placement cycle through {hit!r}"
-                        )
+                base = 0  # an already placed parent (or a new one without placement): the tree's edge
                 break
-        if not cyclic:
-            depth_of[r.id] = len(seen)
-            assert r.placement_parent_id is not None
-            assert r.placement_side is not None
-            good.append((r.id, r.placement_parent_id, r.placement_side))
+        if base is None:
+            bad.update(path)
+            continue
+        for node in reversed(path):
+            base += 1
+            depth_of[node] = base
+    # an existing distributor placed now could close a cycle through placements already stored
+    joining = [c for c in new_parent if c in existing and c in depth_of]
+    if joining:
+        tops: dict[str, str] = {}
+        for child in joining:
+            top = child
+            while top in new_parent:
+                top = new_parent[top]
+            tops[child] = top
+        chains = state.placement_ancestors(sorted(set(tops.values())))
+        for child in joining:
+            above = {tops[child], *chains.get(tops[child], [])}
+            if child in above:
+                problems.add(
+                    DISTRIBUTORS,
+                    line_of[child],
+                    "placement_parent_id",
+                    f"placement cycle: {child!r} would sit below itself",
+                )
+                depth_of.pop(child)
+    good = [(r.id, new_parent[r.id], r.placement_side or "") for r in ok_rows if r.id in depth_of]
     good.sort(key=lambda t: depth_of[t[0]])
     return good
 

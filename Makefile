@@ -1,0 +1,54 @@
+# downline: two commands for a new user, `make up` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: up test test-all lint typecheck format bench soak neo4j down clean help
+
+help:
+	@echo "make up     - venv, Neo4j from Maven Central, demo network, serve (prints URLs)"
+	@echo "make test   - lint, type check and the test suite against a real Neo4j"
+	@echo "make bench  - benchmarks at 10k/100k/1M, written to benchmarks/RESULTS.md"
+	@echo "make down   - stop the local Neo4j server"
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+neo4j: $(STAMP)
+	$(BIN)/downline db fetch
+
+up: neo4j
+	$(BIN)/downline up
+
+down: $(STAMP)
+	$(BIN)/downline db stop
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck neo4j
+	$(BIN)/pytest -m "not slow"
+
+test-all: lint typecheck neo4j
+	$(BIN)/pytest
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: neo4j
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

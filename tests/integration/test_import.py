@@ -1,0 +1,154 @@
+"""Importing: formats the contract allows, idempotency, incremental additions, all-or-nothing on a kill."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from neo4j import Driver
+
+from graph_service.ingest.generator import generate
+from tests.helpers import DOWNLINE, dump, run_cli, write_folder
+
+
+def _import(folder: Path, env: dict[str, str]) -> dict[str, object]:
+    proc = run_cli("import", str(folder), "--json", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc: dict[str, object] = json.loads(proc.stdout)
+    return doc
+
+
+def test_contract_formats_bom_crlf_quotes_newlines_any_column_order(
+    driver: Driver, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    folder = tmp_path / "fmt"
+    folder.mkdir()
+    text = (
+        "\ufeffextra,sponsor_id,name,id,joined_on\r\n"
+        'x,,"Root, ""the first""",R-1,2024-01-01\r\n'
+        'y,R-1,"two\r\nlines",Ünïcødé/ß·,2024-02-02\r\n'
+        'z,Ünïcødé/ß·,,"quote""d,id",\r\n'
+    )
+    (folder / "distributors.csv").write_bytes(text.encode("utf-8"))
+    (folder / "orders.csv").write_text(
+        "volume,distributor_id,id,ordered_on,buyer\n12.5,R-1,o1,2026-10-01,SELF\n-2.25,Ünïcødé/ß·,o2,2026-10-03,\n",
+        encoding="utf-8",
+    )
+    doc = _import(folder, cli_env)
+    assert doc["distributors_added"] == 3
+    assert doc["orders_added"] == 2
+    rows, _, _ = driver.execute_query(
+        "MATCH (d:Distributor) OPTIONAL MATCH (s)-[:SPONSORS]->(d) "
+        "RETURN d.id AS id, d.name AS name, s.id AS sponsor, d.depth AS depth ORDER BY depth"
+    )
+    assert [(r["id"], r["name"], r["sponsor"], r["depth"]) for r in rows] == [
+        ("R-1", 'Root, "the first"', None, 0),
+        ("Ünïcødé/ß·", "two\r\nlines", "R-1", 1),
+        ('quote"d,id', None, "Ünïcødé/ß·", 2),
+    ]
+    orders, _, _ = driver.execute_query(
+        "MATCH (o:Order) RETURN o.id AS id, o.volume AS v, o.buyer AS b, o.period AS p ORDER BY id"
+    )
+    assert [(r["id"], r["v"], r["b"], r["p"]) for r in orders] == [
+        ("o1", 125_000, "self", "2026-10"),
+        ("o2", -22_500, "retail", "2026-10"),
+    ]
+
+
+def test_second_import_of_the_same_folder_changes_nothing(
+    driver: Driver, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    folder = tmp_path / "net"
+    generate(folder, distributors=400, months=2, seed=11)
+    first = _import(folder, cli_env)
+    assert first["distributors_added"] == 400
+    snapshot = dump(driver)
+
+    second = _import(folder, cli_env)
+
+    assert second["import_id"] is None
+    assert second["distributors_added"] == 0
+    assert second["orders_added"] == 0
+    assert second["distributors_unchanged"] == 400
+    assert dump(driver) == snapshot
+
+
+def test_later_imports_add_distributors_and_orders(
+    driver: Driver, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    first = write_folder(
+        tmp_path / "one",
+        [("R", "", "Root", "US", "2024-01-01", "", ""), ("A", "R", "Ann", "US", "2024-02-01", "R", "L")],
+        [("o1", "A", "2026-09-01", "100", "", "")],
+    )
+    _import(first, cli_env)
+    # the second file repeats A (unchanged), renames R, adds B under A and orders for both
+    second = write_folder(
+        tmp_path / "two",
+        [("A", "R", "Ann", "US", "2024-02-01", "R", "L"), ("R", "", "Root Renamed", "", "", "", ""),
+         ("B", "A", "Bo", "MX", "2026-09-15", "A", "R")],
+        [("o1", "A", "2026-09-01", "100", "", ""), ("o2", "B", "2026-10-01", "40", "", "retail")],
+    )  # fmt: skip
+    doc = _import(second, cli_env)
+    assert (doc["distributors_added"], doc["distributors_updated"], doc["distributors_unchanged"]) == (
+        1,
+        1,
+        1,
+    )
+    assert (doc["orders_added"], doc["orders_unchanged"]) == (1, 1)
+    rows, _, _ = driver.execute_query(
+        "MATCH (r:Distributor {id:'R'})-[:SPONSORS*]->(d) RETURN r.name AS root, collect(d.id) AS down"
+    )
+    assert rows[0]["root"] == "Root Renamed"
+    assert sorted(rows[0]["down"]) == ["A", "B"]
+    placed, _, _ = driver.execute_query(
+        "MATCH (:Distributor {id:'A'})-[p:PLACES]->(c) RETURN p.side AS s, c.id AS c"
+    )
+    assert [(r["s"], r["c"]) for r in placed] == [("R", "B")]
+    depth, _, _ = driver.execute_query("MATCH (b:Distributor {id:'B'}) RETURN b.depth AS d, b.root_id AS r")
+    assert (depth[0]["d"], depth[0]["r"]) == (2, "R")
+
+
+def test_kill_during_the_write_leaves_the_database_as_before(
+    driver: Driver, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    base = write_folder(tmp_path / "base", [("KEEP", "", "Kept", "", "", "", "")], [])
+    _import(base, cli_env)
+    before = dump(driver)
+    big = tmp_path / "big"
+    generate(big, distributors=60_000, months=3, seed=5)
+
+    env = {**cli_env, "DOWNLINE_IMPORT_BATCH_ROWS": "2000"}  # many small statements: a long write phase
+    proc = subprocess.Popen([DOWNLINE, "import", str(big)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        writing = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            rows, _, _ = driver.execute_query(
+                "SHOW TRANSACTIONS YIELD currentQuery RETURN collect(currentQuery) AS q"
+            )
+            if any("CREATE (d:Distributor" in q or "CREATE (:Order" in q for q in rows[0]["q"]):
+                writing = True
+                break
+            time.sleep(0.05)
+        assert writing, "the import never reached its write phase"
+        time.sleep(1.0)  # let it write a few batches
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # the server rolls the orphaned transaction back once it notices the dropped connection
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        rows, _, _ = driver.execute_query("SHOW TRANSACTIONS YIELD currentQuery RETURN count(*) AS n")
+        if rows[0]["n"] <= 1:  # only this query
+            break
+        time.sleep(0.2)
+    assert dump(driver) == before
+    counts, _, _ = driver.execute_query("MATCH (d:Distributor) RETURN count(d) AS n")
+    assert counts[0]["n"] == 1
