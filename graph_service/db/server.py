@@ -247,9 +247,12 @@ def render_conf(settings: Settings, bolt_port: int, http_port: int) -> str:
         "server.memory.heap.initial_size": settings.neo4j_heap,
         "server.memory.heap.max_size": settings.neo4j_heap,
         "server.memory.pagecache.size": settings.neo4j_pagecache,
-        # an import is one transaction (all or nothing); let it use most of the heap
+        # an import is one transaction (all or nothing): its state goes off-heap, unbounded by
+        # the per-transaction limits, bounded by the off-heap budget
         "dbms.memory.transaction.total.max": "0",
         "db.memory.transaction.max": "0",
+        "db.tx_state.memory_allocation": settings.neo4j_tx_state,
+        "server.memory.off_heap.transaction_max_size": settings.neo4j_tx_offheap,
         "dbms.security.procedures.allowlist": "apoc.*",
         "db.tx_log.rotation.retention_policy": "1 files",
         "dbms.usage_report.enabled": "false",
