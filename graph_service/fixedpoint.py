@@ -41,10 +41,3 @@ def to_decimal(scaled: int) -> Decimal:
 def to_float(scaled: int) -> float:
     """The exact decimal as the nearest float (what JSON carries); 12.5 stays 12.5."""
     return float(to_decimal(scaled))
-
-
-def to_text(scaled: int) -> str:
-    """Plain decimal text with at least two places: 1250000 -> '125.00'."""
-    value = to_decimal(scaled)
-    text = format(value.quantize(Decimal("0.01")) if value == value.quantize(Decimal("0.01")) else value, "f")
-    return text
