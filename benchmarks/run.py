@@ -27,6 +27,7 @@ from graph_service.db.driver import open_driver
 from graph_service.ingest.generator import generate
 
 ROOT = Path(__file__).resolve().parent
+NOTES_MARKER = "<!-- findings: kept across runs -->"
 DOWNLINE = str(Path(sys.executable).with_name("downline"))
 
 
@@ -137,8 +138,7 @@ def write_results(results: list[ImportResult], settings: Settings) -> Path:
         "",
         f"Machine: {machine()}.",
         "",
-        f"Neo4j memory: heap {settings.neo4j_heap}, page cache {settings.neo4j_pagecache}, "
-        f"transaction state {settings.neo4j_tx_state} (at most {settings.neo4j_tx_offheap}).",
+        f"Neo4j memory: heap {settings.neo4j_heap}, page cache {settings.neo4j_pagecache}.",
         "",
         "## Import (`downline import`, validation + one all-or-nothing transaction)",
         "",
@@ -156,7 +156,11 @@ def write_results(results: list[ImportResult], settings: Settings) -> Path:
             f"| {'ok' if r.ok else 'FAILED'}: {r.note} |"
         )
     lines.append("")
-    out.write_text("\n".join(lines))
+    # hand-written findings below the marker survive a new run
+    notes = ""
+    if out.exists() and NOTES_MARKER in out.read_text():
+        notes = out.read_text().split(NOTES_MARKER, 1)[1]
+    out.write_text("\n".join(lines) + ("\n" + NOTES_MARKER + notes if notes else ""))
     return out
 
 

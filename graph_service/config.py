@@ -28,12 +28,8 @@ class Settings(BaseSettings):
     neo4j_database: str = "neo4j"
 
     # Local server sizing: a 1M-member network with ~3M orders fits heap + page cache <= 8 GiB.
-    neo4j_heap: str = "3g"
-    neo4j_pagecache: str = "2g"
-    # An import is one transaction; its state lives off-heap so a million-member import does not
-    # fight the garbage collector. Heap + page cache + this stay within 8 GiB.
-    neo4j_tx_state: str = "OFF_HEAP"
-    neo4j_tx_offheap: str = "3g"
+    neo4j_heap: str = "4g"
+    neo4j_pagecache: str = "3g"
     neo4j_lib: Path | None = Field(default=None, description="folder of Neo4j jars (default: cache)")
     java_home: Path | None = None
     start_timeout_s: float = 120.0
