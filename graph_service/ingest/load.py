@@ -172,17 +172,13 @@ def import_folder(
             distributors_added=len(plan.new_distributors),
             distributors_updated=len(plan.updates),
             orders_added=len(plan.orders),
-            periods=_periods(plan.orders),
+            periods=plan.orders.periods(),
         ).consume()
         t0 = time.perf_counter()
         step("committing", 0, 1)
         tx.commit()
         timings["commit"] = time.perf_counter() - t0
     return _summary(import_id, plan, began, timings)
-
-
-def _periods(orders: OrderColumns) -> list[str]:
-    return sorted({d.isoformat()[:7] for d in orders.ordered_on})
 
 
 def _summary(
@@ -196,7 +192,7 @@ def _summary(
         placements_added=len(plan.placements),
         orders_added=len(plan.orders),
         orders_unchanged=plan.unchanged_orders,
-        periods=_periods(plan.orders),
+        periods=plan.orders.periods(),
         seconds=time.perf_counter() - began,
         timings=timings,
     )
