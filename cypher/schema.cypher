@@ -7,8 +7,10 @@
 // (parent:Distributor)-[:PLACES {side: 'L'|'R'}]->(child:Distributor)  the binary placement tree
 // (:Order {id, distributor_id, ordered_on, period, volume, amount, buyer, import_id})
 //     volume and amount are integers in ten-thousandths (fixed point, exact sums)
-// (:Import {id, at, distributors_added, orders_added, ...})            one per committed import
-// (:ImportLock {id: 1})                                              serialises concurrent imports
+// (:Import {id, gen, at, distributors_added, orders_added, ...})       one per published import
+// (:ImportLock {id: 1, holder, heartbeat})                           lease: one import at a time
+// (:Publication {id: 1, gen})    distributors and orders carry `gen`, the import that wrote them;
+//                                readers see only gen <= Publication.gen (all of an import or none)
 
 CREATE CONSTRAINT distributor_id IF NOT EXISTS FOR (d:Distributor) REQUIRE d.id IS UNIQUE;
 // one child per placement slot (nulls are not indexed: members outside the binary tree pass)
@@ -19,7 +21,10 @@ CREATE CONSTRAINT import_id IF NOT EXISTS FOR (i:Import) REQUIRE i.id IS UNIQUE;
 CREATE CONSTRAINT import_lock_id IF NOT EXISTS FOR (l:ImportLock) REQUIRE l.id IS UNIQUE;
 CREATE INDEX order_distributor_period IF NOT EXISTS FOR (o:Order) ON (o.distributor_id, o.period);
 CREATE INDEX order_period IF NOT EXISTS FOR (o:Order) ON (o.period);
-CREATE INDEX distributor_sponsor IF NOT EXISTS FOR (d:Distributor) ON (d.sponsor_id);
+CREATE CONSTRAINT publication_id IF NOT EXISTS FOR (p:Publication) REQUIRE p.id IS UNIQUE;
+// staged rows of an unpublished import are found (and swept) by generation
+CREATE INDEX distributor_gen IF NOT EXISTS FOR (d:Distributor) ON (d.gen);
+CREATE INDEX order_gen IF NOT EXISTS FOR (o:Order) ON (o.gen);
 CREATE INDEX distributor_depth IF NOT EXISTS FOR (d:Distributor) ON (d.depth);
 CREATE INDEX distributor_root IF NOT EXISTS FOR (d:Distributor) ON (d.root_id);
 CREATE TEXT INDEX distributor_name IF NOT EXISTS FOR (d:Distributor) ON (d.name);

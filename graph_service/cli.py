@@ -235,6 +235,7 @@ def import_cmd(
         "orders_unchanged": summary.orders_unchanged,
         "periods": summary.periods,
         "seconds": round(summary.seconds, 3),
+        "timings": {k: round(v, 3) for k, v in summary.timings.items()},
     }
     if as_json:
         out.print_json(json.dumps(doc))
@@ -247,7 +248,7 @@ def import_cmd(
         return
     table = Table(title=f"import {summary.import_id}", show_header=False)
     for key, value in doc.items():
-        if key != "import_id":
+        if key not in ("import_id", "timings"):
             table.add_row(key.replace("_", " "), ", ".join(value) if isinstance(value, list) else str(value))
     out.print(table)
 

@@ -71,16 +71,36 @@ def write_folder(
     return folder
 
 
-def dump(driver: Driver) -> tuple[list[Any], list[Any]]:
-    """Every node (labels, properties) and relationship, sorted: equal dumps mean equal databases."""
+def dump(driver: Driver, *, visible_only: bool = True) -> tuple[list[Any], list[Any]]:
+    """Every node (labels, properties) and relationship, sorted: equal dumps mean equal databases.
+
+    visible_only: what readers see — distributors and orders of published generations (an import
+    in progress, or a killed one not yet swept, has staged rows above it) — without the lease.
+    """
+    pub, _, _ = driver.execute_query("OPTIONAL MATCH (p:Publication {id: 1}) RETURN coalesce(p.gen, 0) AS g")
+    published = pub[0]["g"]
+    hidden = "n:ImportLock OR (n.gen IS NOT NULL AND n.gen > $pub)" if visible_only else "n:ImportLock"
     nodes, _, _ = driver.execute_query(
-        "MATCH (n) WHERE NOT n:ImportLock RETURN labels(n) AS l, properties(n) AS p"
+        f"MATCH (n) WHERE NOT ({hidden}) RETURN elementId(n) AS e, labels(n) AS l, properties(n) AS p",
+        pub=published,
     )
+    kept = {r["e"]: (r["l"][0] if r["l"] else "", r["p"].get("id")) for r in nodes}
     rels, _, _ = driver.execute_query(
         "MATCH (a)-[r]->(b) RETURN type(r) AS t, properties(r) AS p, elementId(a) AS a, elementId(b) AS b"
     )
     node_rows = sorted(repr((sorted(r["l"]), sorted(r["p"].items()))) for r in nodes)
-    ids, _, _ = driver.execute_query("MATCH (n) RETURN elementId(n) AS e, n.id AS id, labels(n) AS l")
-    name = {r["e"]: (r["l"][0] if r["l"] else "", r["id"]) for r in ids}
-    rel_rows = sorted(repr((r["t"], sorted(r["p"].items()), name[r["a"]], name[r["b"]])) for r in rels)
+    rel_rows = sorted(
+        repr((r["t"], sorted(r["p"].items()), kept[r["a"]], kept[r["b"]]))
+        for r in rels
+        if r["a"] in kept and r["b"] in kept
+    )
     return node_rows, rel_rows
+
+
+def staged_rows(driver: Driver) -> int:
+    """Distributors and orders above the published generation (an unpublished import's)."""
+    rows, _, _ = driver.execute_query(
+        "OPTIONAL MATCH (p:Publication {id: 1}) WITH coalesce(p.gen, 0) AS g "
+        "CALL (g) { MATCH (n:Distributor|Order) WHERE n.gen > g RETURN count(n) AS c } RETURN c"
+    )
+    return int(rows[0]["c"])

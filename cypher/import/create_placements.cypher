@@ -1,4 +1,5 @@
-// Places distributors in the binary tree (rows come parents first).
+// Places new (staged) distributors in the binary tree (rows come parents first); the child is
+// invisible until the import publishes, so the link is too.
 // Parameters: $rows [{child, parent, side}]. The placement_slot constraint refuses a slot taken twice.
 // Index: constraint distributor_id.
 UNWIND $rows AS row

@@ -1,6 +1,6 @@
 // Records a committed import (in the same transaction as its data).
-// Parameters: $id, $source, $distributors_added, $distributors_updated, $orders_added, $periods.
+// Parameters: $id, $gen, $source, $distributors_added, $distributors_updated, $orders_added, $periods.
 CREATE (:Import {
-  id: $id, at: datetime(), source: $source, distributors_added: $distributors_added,
+  id: $id, gen: $gen, at: datetime(), source: $source, distributors_added: $distributors_added,
   distributors_updated: $distributors_updated, orders_added: $orders_added, periods: $periods
 })

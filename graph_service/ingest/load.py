@@ -1,13 +1,24 @@
-"""`downline import`: validate a data folder whole, then write it in one transaction.
+"""`downline import`: validate a data folder whole, stage it in batches, publish it at once.
 
-All or nothing: the import takes the import lock, reads what the database holds, finishes the
-validation and writes everything inside one explicit transaction. Any problem rolls it back; a
-crash or kill of this process leaves an open transaction that the server rolls back when the
-connection drops. Nothing is visible to readers until the commit.
+All or nothing without one giant transaction (Neo4j keeps a transaction's state on the heap,
+1-2 KiB per created node, so a million-member import cannot be one transaction in 8 GiB):
+
+1. take the import lease (one import at a time; a dead holder's lease is taken over);
+2. sweep what a crashed import left staged (rows with gen above the published generation);
+3. finish the validation against the database; any problem ends here, nothing written;
+4. write new distributors, their links and new orders in committed batches, all marked with
+   this import's generation `gen = published + 1`: readers see only `gen <= published`, so
+   none of it is visible yet;
+5. publish in one small transaction: changes to existing distributors, the Import record and
+   `Publication.gen = gen`. Before that commit readers see none of the import, after it all.
+
+A kill at any point before step 5 leaves only invisible staged rows, swept by the next import.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -16,11 +27,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from neo4j import Driver, ManagedTransaction, Transaction
+from neo4j import Driver, ManagedTransaction, Session, Transaction
 
 from graph_service.db.queries import cypher
 from graph_service.db.schema import ensure_schema
-from graph_service.errors import InvalidInput
+from graph_service.errors import DownlineError, InvalidInput
 from graph_service.ingest.validate import (
     Existing,
     ImportPlan,
@@ -32,6 +43,15 @@ from graph_service.ingest.validate import (
 
 Progress = Callable[[str, int, int], None]
 LOOKUP_BATCH = 10_000
+SWEEP_BATCH = 20_000
+LEASE_STALE_SECONDS = 120
+LEASE_WAIT_SECONDS = 3_600
+
+
+class ImportBusy(DownlineError):
+    exit_code = 3
+    http_status = 409
+    code = "import_in_progress"
 
 
 @dataclass
@@ -53,9 +73,10 @@ class ImportSummary:
 
 
 class Neo4jState:
-    """ExistingState read inside the import's own transaction (so it sees the lock holder's view)."""
+    """ExistingState read while holding the import lease, after the sweep: nothing staged exists,
+    so what these lookups see is exactly the published database."""
 
-    def __init__(self, tx: Transaction | ManagedTransaction) -> None:
+    def __init__(self, tx: Session | Transaction | ManagedTransaction) -> None:
         self.tx = tx
         self._has_orders: bool | None = None
 
@@ -132,6 +153,7 @@ def import_folder(
     database: str,
     batch_rows: int = 20_000,
     progress: Progress | None = None,
+    lease_stale_seconds: float = LEASE_STALE_SECONDS,
 ) -> ImportSummary:
     """Validate and load a data folder; raise InvalidInput (nothing written) on any problem."""
     began = time.perf_counter()
@@ -145,40 +167,116 @@ def import_folder(
     parsed = parse_folder(folder)
     timings["parse"] = time.perf_counter() - began
     step("reading files", 1, 1)
-    if not parsed.distributors and not parsed.problems and not len(parsed.orders):
-        pass  # an empty (header-only) folder is a valid no-op import
     if parsed.problems and not parsed.distributors and not len(parsed.orders):
         raise InvalidInput(parsed.problems.items, parsed.problems.total)
 
     ensure_schema(driver, database)
-    with driver.session(database=database) as session, session.begin_transaction() as tx:
-        tx.run(cypher("import/lock")).consume()
-        t0 = time.perf_counter()
-        step("checking against the database", 0, 1)
-        plan = check_against(parsed, Neo4jState(tx))
-        timings["check"] = time.perf_counter() - t0
-        if plan.problems:
-            tx.rollback()
-            raise InvalidInput(plan.problems.items, plan.problems.total)
-        if not plan.changes_anything:
-            tx.rollback()  # releases the lock; nothing to record
-            return _summary(None, plan, began, timings)
-        import_id = uuid.uuid4().hex
-        _write(tx, plan, import_id, batch_rows, step, timings)
-        tx.run(
-            cypher("import/record_import"),
-            id=import_id,
-            source=str(folder.resolve()),
-            distributors_added=len(plan.new_distributors),
-            distributors_updated=len(plan.updates),
-            orders_added=len(plan.orders),
-            periods=plan.orders.periods(),
-        ).consume()
-        t0 = time.perf_counter()
-        step("committing", 0, 1)
-        tx.commit()
-        timings["commit"] = time.perf_counter() - t0
+    import_id = uuid.uuid4().hex
+    with driver.session(database=database) as session:
+        _acquire_lease(session, import_id, lease_stale_seconds, step)
+        try:
+            published = int(session.run(cypher("import/published")).single(strict=True)["gen"])
+            t0 = time.perf_counter()
+            swept = _sweep(session, published)
+            timings["sweep"] = time.perf_counter() - t0
+            if swept:
+                step("removed rows of an unfinished import", swept, swept)
+            t0 = time.perf_counter()
+            step("checking against the database", 0, 1)
+            plan = check_against(parsed, Neo4jState(session))
+            timings["check"] = time.perf_counter() - t0
+            if plan.problems:
+                raise InvalidInput(plan.problems.items, plan.problems.total)
+            if not plan.changes_anything:
+                return _summary(None, plan, began, timings)
+            gen = published + 1
+            _stage(session, plan, import_id, gen, batch_rows, step, timings)
+            t0 = time.perf_counter()
+            step("publishing", 0, 1)
+            _publish(session, plan, import_id, folder, published, gen, batch_rows)
+            timings["publish"] = time.perf_counter() - t0
+        finally:
+            session.run(cypher("import/release_lease"), holder=import_id).consume()
     return _summary(import_id, plan, began, timings)
+
+
+def _holder_dead(host: str | None, pid: int | None) -> bool:
+    """A lease held by a process of this machine that no longer exists is free at once."""
+    if host != socket.gethostname() or pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _acquire_lease(session: Session, holder: str, stale_seconds: float, step: Progress) -> None:
+    deadline = time.monotonic() + LEASE_WAIT_SECONDS
+    dead = False
+    while True:
+        row = session.run(
+            cypher("import/acquire_lease"),
+            holder=holder,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            stale_seconds=int(stale_seconds),
+            holder_dead=dead,
+        ).single(strict=True)
+        if row["acquired"]:
+            return
+        dead = _holder_dead(row["host"], row["pid"])
+        if dead:
+            continue
+        if time.monotonic() > deadline:
+            raise ImportBusy(
+                f"another import ({row['holder']}) holds the import lease since {row['heartbeat']}"
+            )
+        step("waiting for another import to finish", 0, 1)
+        time.sleep(0.5)
+
+
+def _heartbeat(session: Session, holder: str) -> None:
+    if not session.run(cypher("import/heartbeat"), holder=holder).single(strict=True)["held"]:
+        raise ImportBusy(
+            "the import lease was taken over by another import (this one stalled); nothing published"
+        )
+
+
+def _sweep(session: Session, published: int) -> int:
+    total = 0
+    while True:
+        deleted = int(
+            session.run(cypher("import/sweep_batch"), published=published, limit=SWEEP_BATCH).single(
+                strict=True
+            )["deleted"]
+        )
+        total += deleted
+        if deleted == 0:
+            return total
+
+
+def _batched(
+    session: Session,
+    holder: str,
+    name: str,
+    rows_of: Callable[[int, int], list[dict[str, Any]]],
+    total: int,
+    batch_rows: int,
+    step: Progress,
+    **params: Any,
+) -> None:
+    """Run `name` over rows [start, stop) in committed batches, renewing the lease in between."""
+    for start in range(0, total, batch_rows):
+        stop = min(start + batch_rows, total)
+        rows = rows_of(start, stop)
+        with session.begin_transaction() as tx:  # no automatic retry: a batch is not idempotent
+            tx.run(cypher(name), rows=rows, **params).consume()
+            tx.commit()
+        _heartbeat(session, holder)
+        step(name.split("/")[-1].replace("_", " "), stop, total)
 
 
 def _summary(
@@ -198,18 +296,21 @@ def _summary(
     )
 
 
-def _write(
-    tx: Transaction,
+def _stage(
+    session: Session,
     plan: ImportPlan,
     import_id: str,
+    gen: int,
     batch_rows: int,
     step: Progress,
     timings: dict[str, float],
 ) -> None:
+    """Everything that creates new rows, in committed batches under the unpublished `gen`."""
     t0 = time.perf_counter()
-    total = len(plan.new_distributors)
-    for start in range(0, total, batch_rows):
-        rows = [
+    new = plan.new_distributors
+
+    def distributor_rows(start: int, stop: int) -> list[dict[str, Any]]:
+        return [
             {
                 "id": d.id,
                 "sponsor_id": d.sponsor_id,
@@ -219,32 +320,81 @@ def _write(
                 "depth": d.depth,
                 "root_id": d.root_id,
             }
-            for d in plan.new_distributors[start : start + batch_rows]
+            for d in new[start:stop]
         ]
-        tx.run(cypher("import/create_distributors"), rows=rows, import_id=import_id).consume()
-        step("distributors", min(start + batch_rows, total), total)
+
+    _batched(
+        session,
+        import_id,
+        "import/create_distributors",
+        distributor_rows,
+        len(new),
+        batch_rows,
+        step,
+        import_id=import_id,
+        gen=gen,
+    )
     timings["distributors"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    if plan.updates:
-        rows = [
-            {"id": r.id, "name": r.name, "country": r.country, "joined_on": r.joined_on} for r in plan.updates
-        ]
-        for batch in chunks(rows, batch_rows):
-            tx.run(cypher("import/update_distributors"), rows=list(batch)).consume()
-    total = len(plan.placements)
-    for start in range(0, total, batch_rows):
-        rows = [
-            {"child": c, "parent": p, "side": s} for c, p, s in plan.placements[start : start + batch_rows]
-        ]
-        tx.run(cypher("import/create_placements"), rows=rows).consume()
-        step("placements", min(start + batch_rows, total), total)
+    new_ids = {d.id for d in new}
+    staged = [p for p in plan.placements if p[0] in new_ids]
+
+    def placement_rows(start: int, stop: int) -> list[dict[str, Any]]:
+        return [{"child": c, "parent": p, "side": s} for c, p, s in staged[start:stop]]
+
+    _batched(session, import_id, "import/create_placements", placement_rows, len(staged), batch_rows, step)
     timings["placements"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    total = len(plan.orders)
-    for start in range(0, total, batch_rows):
-        rows = _order_rows(plan.orders, start, min(start + batch_rows, total))
-        tx.run(cypher("import/create_orders"), rows=rows, import_id=import_id).consume()
-        step("orders", min(start + batch_rows, total), total)
+    _batched(
+        session,
+        import_id,
+        "import/create_orders",
+        lambda a, b: _order_rows(plan.orders, a, b),
+        len(plan.orders),
+        batch_rows,
+        step,
+        import_id=import_id,
+        gen=gen,
+    )
     timings["orders"] = time.perf_counter() - t0
+
+
+def _publish(
+    session: Session,
+    plan: ImportPlan,
+    import_id: str,
+    folder: Path,
+    published: int,
+    gen: int,
+    batch_rows: int,
+) -> None:
+    """One transaction: changes to visible distributors, the Import record, the new generation."""
+    new_ids = {d.id for d in plan.new_distributors}
+    existing_placements = [
+        {"child": c, "parent": p, "side": s} for c, p, s in plan.placements if c not in new_ids
+    ]
+    updates = [
+        {"id": r.id, "name": r.name, "country": r.country, "joined_on": r.joined_on} for r in plan.updates
+    ]
+
+    def work(tx: ManagedTransaction) -> None:
+        for batch in chunks(updates, batch_rows):
+            tx.run(cypher("import/update_distributors"), rows=list(batch)).consume()
+        for placed in chunks(existing_placements, batch_rows):
+            tx.run(cypher("import/place_existing"), rows=list(placed)).consume()
+        tx.run(
+            cypher("import/record_import"),
+            id=import_id,
+            gen=gen,
+            source=str(folder.resolve()),
+            distributors_added=len(plan.new_distributors),
+            distributors_updated=len(plan.updates),
+            orders_added=len(plan.orders),
+            periods=plan.orders.periods(),
+        ).consume()
+        if tx.run(cypher("import/publish"), published=published, gen=gen).single() is None:
+            raise ImportBusy("the published generation moved during this import; nothing published")
+
+    session.execute_write(work)

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from neo4j import Driver
 
+from graph_service.config import Settings
+from graph_service.db.admin import counts
 from graph_service.ingest.generator import generate
-from tests.helpers import DOWNLINE, dump, run_cli, write_folder
+from tests.helpers import DOWNLINE, dump, run_cli, staged_rows, write_folder
 
 
 def _import(folder: Path, env: dict[str, str]) -> dict[str, object]:
@@ -88,10 +90,13 @@ def test_later_imports_add_distributors_and_orders(
     # the second file repeats A (unchanged), renames R, adds B under A and orders for both
     second = write_folder(
         tmp_path / "two",
-        [("A", "R", "Ann", "US", "2024-02-01", "R", "L"), ("R", "", "Root Renamed", "", "", "", ""),
-         ("B", "A", "Bo", "MX", "2026-09-15", "A", "R")],
+        [
+            ("A", "R", "Ann", "US", "2024-02-01", "R", "L"),
+            ("R", "", "Root Renamed", "", "", "", ""),
+            ("B", "A", "Bo", "MX", "2026-09-15", "A", "R"),
+        ],
         [("o1", "A", "2026-09-01", "100", "", ""), ("o2", "B", "2026-10-01", "40", "", "retail")],
-    )  # fmt: skip
+    )
     doc = _import(second, cli_env)
     assert (doc["distributors_added"], doc["distributors_updated"], doc["distributors_unchanged"]) == (
         1,
@@ -113,42 +118,64 @@ def test_later_imports_add_distributors_and_orders(
 
 
 def test_kill_during_the_write_leaves_the_database_as_before(
-    driver: Driver, tmp_path: Path, cli_env: dict[str, str]
+    driver: Driver, settings: Settings, tmp_path: Path, cli_env: dict[str, str]
 ) -> None:
     base = write_folder(tmp_path / "base", [("KEEP", "", "Kept", "", "", "", "")], [])
     _import(base, cli_env)
     before = dump(driver)
+    before_counts = counts(driver, database=settings.neo4j_database)
     big = tmp_path / "big"
-    generate(big, distributors=60_000, months=3, seed=5)
+    generate(big, distributors=30_000, months=3, seed=5)
 
-    env = {**cli_env, "DOWNLINE_IMPORT_BATCH_ROWS": "2000"}  # many small statements: a long write phase
-    proc = subprocess.Popen([DOWNLINE, "import", str(big)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
+    env = {**cli_env, "DOWNLINE_IMPORT_BATCH_ROWS": "1000"}  # many small batches: a long write phase
+    proc = subprocess.Popen(
+        [DOWNLINE, "import", str(big)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 300
-        writing = False
-        while time.monotonic() < deadline and proc.poll() is None:
-            rows, _, _ = driver.execute_query(
-                "SHOW TRANSACTIONS YIELD currentQuery RETURN collect(currentQuery) AS q"
-            )
-            if any("CREATE (d:Distributor" in q or "CREATE (:Order" in q for q in rows[0]["q"]):
-                writing = True
-                break
+        while time.monotonic() < deadline and proc.poll() is None and staged_rows(driver) < 3_000:
             time.sleep(0.05)
-        assert writing, "the import never reached its write phase"
-        time.sleep(1.0)  # let it write a few batches
+        assert proc.poll() is None, "the import finished before it could be killed"
+        # mid-import, readers see the database as it was: the staged batches are not published
+        assert staged_rows(driver) >= 3_000
+        assert counts(driver, database=settings.neo4j_database) == before_counts
+        assert dump(driver) == before
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
-    # the server rolls the orphaned transaction back once it notices the dropped connection
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        rows, _, _ = driver.execute_query("SHOW TRANSACTIONS YIELD currentQuery RETURN count(*) AS n")
-        if rows[0]["n"] <= 1:  # only this query
-            break
-        time.sleep(0.2)
     assert dump(driver) == before
-    counts, _, _ = driver.execute_query("MATCH (d:Distributor) RETURN count(d) AS n")
-    assert counts[0]["n"] == 1
+    assert counts(driver, database=settings.neo4j_database) == before_counts
+
+    # the next import takes the dead importer's lease at once and sweeps what it staged
+    small = write_folder(
+        tmp_path / "small", [("KEEP", "", "Kept", "", "", "", ""), ("NEW", "KEEP", "", "", "", "", "")], []
+    )
+    doc = _import(small, cli_env)
+    assert doc["distributors_added"] == 1
+    assert staged_rows(driver) == 0
+    raw_nodes, _ = dump(driver, visible_only=False)
+    assert sum("'Distributor'" in n for n in raw_nodes) == 2
+
+
+def test_a_second_import_waits_for_the_first(driver: Driver, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    big = tmp_path / "big"
+    generate(big, distributors=5_000, months=2, seed=9)
+    other = write_folder(tmp_path / "other", [("SOLO", "", "", "", "", "", "")], [])
+    env = {**cli_env, "DOWNLINE_IMPORT_BATCH_ROWS": "500"}
+    first = subprocess.Popen(
+        [DOWNLINE, "import", str(big), "--json"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while staged_rows(driver) == 0 and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = run_cli("import", str(other), "--json", env=cli_env)
+    out, _ = first.communicate(timeout=300)
+    assert first.returncode == 0
+    assert second.returncode == 0, second.stderr
+    gens, _, _ = driver.execute_query(
+        "MATCH (i:Import) RETURN i.gen AS g, i.distributors_added AS n ORDER BY g"
+    )
+    assert [(r["g"], r["n"]) for r in gens] == [(1, 5_000), (2, 1)]
+    assert json.loads(out)["distributors_added"] == 5_000
