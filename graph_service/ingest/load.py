@@ -47,7 +47,7 @@ LOOKUP_BATCH = 10_000
 SWEEP_BATCH = 20_000
 LEASE_STALE_SECONDS = 120
 LEASE_WAIT_SECONDS = 3_600
-WRITERS = 2  # concurrent order batches: the server has more than one core to write with
+WRITERS = 2  # concurrent order batches (orders do not depend on each other)
 
 
 class ImportBusy(DownlineError):
@@ -261,27 +261,6 @@ def _sweep(session: Session, published: int) -> int:
 
 
 def _batched(
-    session: Session,
-    holder: str,
-    name: str,
-    rows_of: Callable[[int, int], list[dict[str, Any]]],
-    total: int,
-    batch_rows: int,
-    step: Progress,
-    **params: Any,
-) -> None:
-    """Run `name` over rows [start, stop) in committed batches, renewing the lease in between."""
-    for start in range(0, total, batch_rows):
-        stop = min(start + batch_rows, total)
-        rows = rows_of(start, stop)
-        with session.begin_transaction() as tx:  # no automatic retry: a batch is not idempotent
-            tx.run(cypher(name), rows=rows, **params).consume()
-            tx.commit()
-        _heartbeat(session, holder)
-        step(name.split("/")[-1].replace("_", " "), stop, total)
-
-
-def _batched_parallel(
     driver: Driver,
     database: str,
     session: Session,
@@ -291,12 +270,15 @@ def _batched_parallel(
     total: int,
     batch_rows: int,
     step: Progress,
+    *,
+    writers: int = 1,
     **params: Any,
 ) -> None:
-    """Like _batched, for rows that do not depend on each other (orders): WRITERS batches at once.
+    """Run `name` over rows [start, stop) in committed batches, renewing the lease as they finish.
 
-    Each batch still commits on its own; the lease is renewed as batches finish. A batch that
-    fails ends the import (its rows and the others' stay staged, swept by the next import).
+    With writers=1 batches run one after the other in order (sponsors before recruits); rows that
+    do not depend on each other (orders) may use more. A batch is not retried (it is not
+    idempotent); one that fails ends the import, and what was staged is swept by the next one.
     """
 
     def write(start: int, stop: int) -> int:
@@ -307,7 +289,7 @@ def _batched_parallel(
         return stop - start
 
     done = 0
-    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+    with ThreadPoolExecutor(max_workers=writers) as pool:
         pending = [pool.submit(write, a, min(a + batch_rows, total)) for a in range(0, total, batch_rows)]
         try:
             for future in as_completed(pending):
@@ -350,6 +332,7 @@ def _stage(
     """Everything that creates new rows, in committed batches under the unpublished `gen`."""
     t0 = time.perf_counter()
     new = plan.new_distributors
+    placed = {c: (p, side) for c, p, side in plan.placements}
 
     def distributor_rows(start: int, stop: int) -> list[dict[str, Any]]:
         return [
@@ -361,11 +344,15 @@ def _stage(
                 "joined_on": d.joined_on,
                 "depth": d.depth,
                 "root_id": d.root_id,
+                "placement_parent_id": placed.get(d.id, (None, None))[0],
+                "placement_side": placed.get(d.id, (None, None))[1],
             }
             for d in new[start:stop]
         ]
 
     _batched(
+        driver,
+        database,
         session,
         import_id,
         "import/create_distributors",
@@ -385,11 +372,21 @@ def _stage(
     def placement_rows(start: int, stop: int) -> list[dict[str, Any]]:
         return [{"child": c, "parent": p, "side": s} for c, p, s in staged[start:stop]]
 
-    _batched(session, import_id, "import/create_placements", placement_rows, len(staged), batch_rows, step)
+    _batched(
+        driver,
+        database,
+        session,
+        import_id,
+        "import/create_placements",
+        placement_rows,
+        len(staged),
+        batch_rows,
+        step,
+    )
     timings["placements"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    _batched_parallel(
+    _batched(
         driver,
         database,
         session,
@@ -399,6 +396,7 @@ def _stage(
         len(plan.orders),
         batch_rows,
         step,
+        writers=WRITERS,
         import_id=import_id,
         gen=gen,
     )
