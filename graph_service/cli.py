@@ -49,10 +49,7 @@ def _fail(exc: DownlineError) -> typer.Exit:
 
 @contextmanager
 def _driver(settings: Settings) -> Iterator[Driver]:
-    try:
-        driver = open_driver(settings)
-    except DownlineError:
-        raise
+    driver = open_driver(settings)
     try:
         yield driver
     except (ServiceUnavailable, SessionExpired) as exc:

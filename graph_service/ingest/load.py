@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from neo4j import Driver, ManagedTransaction, Session, Transaction
+from neo4j import Driver, ManagedTransaction, Session
 
 from graph_service.db.queries import cypher
 from graph_service.db.schema import ensure_schema
@@ -78,14 +78,14 @@ class Neo4jState:
     """ExistingState read while holding the import lease, after the sweep: nothing staged exists,
     so what these lookups see is exactly the published database."""
 
-    def __init__(self, tx: Session | Transaction | ManagedTransaction) -> None:
-        self.tx = tx
+    def __init__(self, session: Session) -> None:
+        self.session = session
         self._has_orders: bool | None = None
 
     def _rows(self, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for batch in chunks(ids, LOOKUP_BATCH):
-            out.extend(r.data() for r in self.tx.run(cypher(name), ids=list(batch)))
+            out.extend(r.data() for r in self.session.run(cypher(name), ids=list(batch)))
         return out
 
     def distributors(self, ids: Sequence[str]) -> Mapping[str, Existing]:
@@ -111,9 +111,7 @@ class Neo4jState:
 
     def orders(self, ids: Sequence[str]) -> Mapping[str, tuple[str, str, date, int, int | None, str]]:
         if self._has_orders is None:
-            self._has_orders = self.tx.run("MATCH (o:Order) RETURN count(o) > 0 AS any").single(strict=True)[
-                "any"
-            ]
+            self._has_orders = bool(self.session.run(cypher("import/any_orders")).single(strict=True)["any"])
         if not self._has_orders:
             return {}
         return {
@@ -192,10 +190,14 @@ def import_folder(
             if not plan.changes_anything:
                 return _summary(None, plan, began, timings)
             gen = published + 1
-            _stage(driver, database, session, plan, import_id, gen, batch_rows, step, timings)
+            new_ids = {d.id for d in plan.new_distributors}
+            # placements of new distributors are staged; of visible ones, applied when publishing
+            staged = [p for p in plan.placements if p[0] in new_ids]
+            visible = [p for p in plan.placements if p[0] not in new_ids]
+            _stage(driver, database, session, plan, staged, import_id, gen, batch_rows, step, timings)
             t0 = time.perf_counter()
             step("publishing", 0, 1)
-            _publish(session, plan, import_id, folder, published, gen, batch_rows)
+            _publish(session, plan, visible, import_id, folder, published, gen, batch_rows)
             timings["publish"] = time.perf_counter() - t0
         finally:
             session.run(cypher("import/release_lease"), holder=import_id).consume()
@@ -323,16 +325,18 @@ def _stage(
     database: str,
     session: Session,
     plan: ImportPlan,
+    staged: list[tuple[str, str, str]],
     import_id: str,
     gen: int,
     batch_rows: int,
     step: Progress,
     timings: dict[str, float],
 ) -> None:
-    """Everything that creates new rows, in committed batches under the unpublished `gen`."""
+    """Everything that creates new rows, in committed batches under the unpublished `gen`;
+    `staged` are the placements (child, parent, side) of new distributors."""
     t0 = time.perf_counter()
     new = plan.new_distributors
-    placed = {c: (p, side) for c, p, side in plan.placements}
+    placed = {c: (p, side) for c, p, side in staged}
 
     def distributor_rows(start: int, stop: int) -> list[dict[str, Any]]:
         return [
@@ -366,8 +370,6 @@ def _stage(
     timings["distributors"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    new_ids = {d.id for d in new}
-    staged = [p for p in plan.placements if p[0] in new_ids]
 
     def placement_rows(start: int, stop: int) -> list[dict[str, Any]]:
         return [{"child": c, "parent": p, "side": s} for c, p, s in staged[start:stop]]
@@ -406,17 +408,16 @@ def _stage(
 def _publish(
     session: Session,
     plan: ImportPlan,
+    visible: list[tuple[str, str, str]],
     import_id: str,
     folder: Path,
     published: int,
     gen: int,
     batch_rows: int,
 ) -> None:
-    """One transaction: changes to visible distributors, the Import record, the new generation."""
-    new_ids = {d.id for d in plan.new_distributors}
-    existing_placements = [
-        {"child": c, "parent": p, "side": s} for c, p, s in plan.placements if c not in new_ids
-    ]
+    """One transaction: changes to visible distributors (`visible`: placements they gain), the
+    Import record, the new generation."""
+    existing_placements = [{"child": c, "parent": p, "side": s} for c, p, s in visible]
     updates = [
         {"id": r.id, "name": r.name, "country": r.country, "joined_on": r.joined_on} for r in plan.updates
     ]
