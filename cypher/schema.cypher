@@ -9,8 +9,12 @@
 //     volume and amount are integers in ten-thousandths (fixed point, exact sums)
 // (:Import {id, gen, at, distributors_added, orders_added, ...})       one per published import
 // (:ImportLock {id: 1, holder, heartbeat})                           lease: one import at a time
-// (:Publication {id: 1, gen})    distributors and orders carry `gen`, the import that wrote them;
-//                                readers see only gen <= Publication.gen (all of an import or none)
+// (:Publication {id: 1, gen, slot})  distributors and orders carry `gen`, the import that wrote
+//                                them; readers see only gen <= Publication.gen (all of an import or
+//                                none) and the rollups of slot Publication.slot
+// Rollups (cypher/rollup/): each distributor carries two sets of rolled-up figures, r0_* and r1_*
+// (size, height, dsum, levels, pre, and per period pv, gv, act, maxleg); one is live, the other is
+// rebuilt by the next import and published with it. (:Rollup {slot, gen, periods, active, stats}).
 
 CREATE CONSTRAINT distributor_id IF NOT EXISTS FOR (d:Distributor) REQUIRE d.id IS UNIQUE;
 // one child per placement slot (nulls are not indexed: members outside the binary tree pass)
@@ -28,3 +32,8 @@ CREATE INDEX order_gen IF NOT EXISTS FOR (o:Order) ON (o.gen);
 CREATE INDEX distributor_depth IF NOT EXISTS FOR (d:Distributor) ON (d.depth);
 CREATE INDEX distributor_root IF NOT EXISTS FOR (d:Distributor) ON (d.root_id);
 CREATE TEXT INDEX distributor_name IF NOT EXISTS FOR (d:Distributor) ON (d.name);
+CREATE CONSTRAINT rollup_slot IF NOT EXISTS FOR (r:Rollup) REQUIRE r.slot IS UNIQUE;
+// depth-first position of each slot: a downline is the range (pre, pre + size]
+CREATE INDEX distributor_pre_0 IF NOT EXISTS FOR (d:Distributor) ON (d.r0_pre);
+CREATE INDEX distributor_pre_1 IF NOT EXISTS FOR (d:Distributor) ON (d.r1_pre);
+CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.id IS UNIQUE;

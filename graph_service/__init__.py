@@ -1,1 +1,3 @@
 """downline: graph analytics for network-marketing organisations."""
+
+__version__ = "0.1.0"

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -22,6 +23,7 @@ from graph_service.db import server
 from graph_service.db.driver import connection, open_driver
 from graph_service.db.schema import ensure_schema
 from graph_service.errors import DatabaseUnavailable, DownlineError, InvalidInput
+from graph_service.fixedpoint import SCALE
 
 app = typer.Typer(
     help="Graph analytics for network-marketing organisations, on Neo4j.",
@@ -208,6 +210,8 @@ def import_cmd(
                 database=settings.neo4j_database,
                 batch_rows=settings.import_batch_rows,
                 progress=progress,
+                active_pv=int(settings.active_threshold * SCALE),
+                rollup_batch=settings.rollup_batch_rows,
             )
     except InvalidInput as exc:
         if as_json:
@@ -262,6 +266,8 @@ def up(
     """All at once on a fresh machine: start the database, load a demo network if empty, serve."""
 
     def go() -> None:
+        from graph_service.analytics import service
+        from graph_service.api import keys as keystore
         from graph_service.db.admin import counts
         from graph_service.ingest.generator import generate as run_generate
         from graph_service.ingest.load import import_folder
@@ -278,12 +284,26 @@ def up(
                     f"empty database: generating a demo network of {demo_distributors} distributors ..."
                 )
                 run_generate(demo, distributors=demo_distributors, months=6, seed=2026)
-                summary = import_folder(driver, demo, database=settings.neo4j_database)
+                summary = import_folder(
+                    driver,
+                    demo,
+                    database=settings.neo4j_database,
+                    active_pv=int(settings.active_threshold * SCALE),
+                    rollup_batch=settings.rollup_batch_rows,
+                )
                 err.print(
                     f"imported {summary.distributors_added} distributors and "
                     f"{summary.orders_added} orders in {summary.seconds:.1f}s"
                 )
             now = counts(driver, database=settings.neo4j_database)
+            if now["distributors"] and service.published(driver, settings.neo4j_database).slot is None:
+                err.print("rolling up a database loaded before rollups existed ...")
+                service.rebuild(driver, settings.neo4j_database, active_pv=settings.active_threshold)
+            text = ""
+            if serve:
+                text, _ = keystore.create_key(
+                    driver, settings.neo4j_database, role="admin", name="downline up"
+                )
         out.print(
             f"database: {now['distributors']} distributors, {now['orders']} orders, "
             f"periods {', '.join(now['periods']) or '-'}",
@@ -295,10 +315,340 @@ def up(
             highlight=False,
         )
         if serve:
-            err.print(
-                f"(the HTTP API and dashboard on {host}:{port} are not part of this build yet; "
-                "the database stays up: `downline db stop` ends it)"
+            base = f"http://{host}:{port}"
+            out.print(f"API:       {base}/v1   (OpenAPI: {base}/docs)", highlight=False)
+            out.print(f"admin key: {text}", highlight=False, soft_wrap=True)
+            out.print(
+                f"try:       curl -H 'Authorization: Bearer {text}' {base}/v1/network",
+                highlight=False,
+                soft_wrap=True,
             )
+            _serve(host, port, workers=1)
+
+    _run(go)
+
+
+# ---------------------------------------------------------------- serving and keys
+
+keys_app = typer.Typer(
+    help="API keys: create (printed once, stored hashed), list, revoke.", no_args_is_help=True
+)
+app.add_typer(keys_app, name="keys")
+
+
+def _serve(host: str, port: int, *, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "graph_service.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,  # keys travel in headers, never in URLs; no request log by default
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes (stateless; all share the database)")] = 1,
+) -> None:
+    """Serve the HTTP API under /v1 (OpenAPI at /docs)."""
+    err.print(f"serving http://{host}:{port}/v1 (docs: http://{host}:{port}/docs)")
+    _serve(host, port, workers=workers)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="admin, analyst or viewer")],
+    scope: Annotated[str | None, typer.Option(help="limit the key to this distributor's downline")] = None,
+    name: Annotated[str | None, typer.Option(help="a label for the key")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Create an API key and print it once (it is stored hashed)."""
+    from graph_service.api import keys as keystore
+
+    def go() -> None:
+        with _reading() as (driver, settings):
+            ensure_schema(driver, settings.neo4j_database)
+            text, key = keystore.create_key(
+                driver, settings.neo4j_database, role=role, scope=scope, name=name
+            )
+        if as_json:
+            out.print_json(json.dumps({"key": text, **key.to_json()}))
+        else:
+            out.print(text, highlight=False, soft_wrap=True)
+            err.print(f"{key.role} key {key.id}" + (f" scoped to {key.scope}" if key.scope else ""))
+
+    _run(go)
+
+
+@keys_app.command("list")
+def keys_list(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """Every key (ids, roles, scopes; never the secrets)."""
+    from graph_service.api import keys as keystore
+
+    def go() -> None:
+        with _reading() as (driver, settings):
+            found = keystore.list_keys(driver, settings.neo4j_database)
+        if as_json:
+            out.print_json(json.dumps([k.to_json() for k in found]))
+            return
+        table = Table("id", "role", "scope", "name", "created", "revoked")
+        for k in found:
+            table.add_row(
+                k.id, k.role, escape(k.scope or ""), escape(k.name or ""), k.created or "", k.revoked or ""
+            )
+        out.print(table)
+
+    _run(go)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(metavar="KEY_ID", help="the key's id (see list)")],
+) -> None:
+    """Revoke a key: it stops working at once."""
+    from graph_service.api import keys as keystore
+
+    def go() -> None:
+        with _reading() as (driver, settings):
+            key = keystore.revoke_key(driver, settings.neo4j_database, key_id)
+        err.print(f"revoked {key.id} ({key.role})")
+
+    _run(go)
+
+
+# ---------------------------------------------------------------- analytics
+
+PeriodOpt = Annotated[str | None, typer.Option(help="month YYYY-MM (default: the latest with orders)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+@contextmanager
+def _reading() -> Iterator[tuple[Driver, Settings]]:
+    settings = get_settings()
+    with _driver(settings) as driver:
+        yield driver, settings
+
+
+@app.command()
+def stats(
+    distributor_id: Annotated[str, typer.Argument(metavar="ID", help="distributor id")],
+    period: PeriodOpt = None,
+    as_json: JsonOpt = False,
+    live: Annotated[bool, typer.Option(help="compute on the fly instead of from the rollups")] = False,
+) -> None:
+    """One distributor's figures for a period: PV, GV, downline, levels, legs (contract section 4)."""
+    from graph_service.analytics import service
+
+    def go() -> None:
+        with _reading() as (driver, settings):
+            s = service.distributor_stats(
+                driver,
+                settings.neo4j_database,
+                distributor_id,
+                period,
+                active_pv=settings.active_threshold,
+                live=live,
+            )
+        if as_json:
+            out.print_json(json.dumps(s.to_json()))
+            return
+        head = Table(title=f"{s.id} {s.name or ''} — {s.period}", show_header=False, title_justify="left")
+        rows = [
+            ("sponsor", s.sponsor_id or "(root)"),
+            ("depth", str(s.depth)),
+            ("PV", _money(s.pv) + (" (active)" if s.active else "")),
+            ("GV", _money(s.gv)),
+            ("frontline", str(s.frontline)),
+            ("downline size", str(s.downline_size)),
+            ("active downline", str(s.active_downline)),
+            ("max depth", str(s.max_depth)),
+            ("mean depth", f"{s.mean_depth:.2f}"),
+            ("levels", " ".join(str(n) for n in s.levels) or "-"),
+            ("strongest leg share", f"{s.strongest_leg_share:.1%}"),
+        ]
+        for key, value in rows:
+            head.add_row(key, escape(value))
+        out.print(head)
+        if s.legs:
+            legs = Table("leg", "GV", "size", "share", title="legs", title_justify="left")
+            for leg in s.legs[:20]:
+                legs.add_row(escape(leg.id), _money(leg.gv), str(leg.size), f"{leg.share:.1%}")
+            if len(s.legs) > 20:
+                legs.add_row(f"... {len(s.legs) - 20} more", "", "", "")
+            out.print(legs)
+
+    _run(go)
+
+
+@app.command()
+def network(
+    period: PeriodOpt = None,
+    top: Annotated[int, typer.Option(help="how many distributors by GV to list")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Network-wide figures: totals per period, depth and frontline histograms, leg balance, top by GV."""
+    from graph_service.analytics import service
+
+    def go() -> None:
+        with _reading() as (driver, settings):
+            n = service.network_stats(
+                driver, settings.neo4j_database, period, active_pv=settings.active_threshold, top=top
+            )
+        if as_json:
+            out.print_json(json.dumps(n.to_json()))
+            return
+        out.print(
+            f"[bold]{n.distributors}[/bold] distributors in {n.roots} tree(s), max depth {n.max_depth}, "
+            f"mean depth {n.mean_depth:.2f}"
+        )
+        hist = Table("period", "volume", "retail share", "orders", "active", "new", title="periods")
+        for t in n.history or [n.totals]:
+            hist.add_row(
+                t.period, _money(t.volume), f"{t.retail_share:.1%}", str(t.orders), str(t.active),
+                str(t.new_distributors),
+            )  # fmt: skip
+        out.print(hist)
+        depth = Table("depth", "distributors", title="depth histogram")
+        for k, count in enumerate(n.depth_histogram):
+            depth.add_row(str(k), str(count))
+        out.print(depth)
+        front = Table("frontline", "distributors", title="frontline sizes")
+        for k, count in n.frontline_histogram:
+            front.add_row(str(k), str(count))
+        out.print(front)
+        balance = Table("strongest leg share", "distributors", title=f"leg balance {n.period}")
+        for i, count in enumerate(n.leg_balance):
+            balance.add_row(f"{i * 10}-{(i + 1) * 10}%", str(count))
+        out.print(balance)
+        best = Table("id", "name", "GV", "PV", "downline", title=f"top {len(n.top)} by GV {n.period}")
+        for r in n.top:
+            best.add_row(escape(r.id), escape(r.name or ""), _money(r.gv), _money(r.pv), str(r.downline_size))
+        out.print(best)
+
+    _run(go)
+
+
+def _members_table(title: str, members: list[Any]) -> Table:
+    table = Table("level", "id", "name", "PV", "GV", "downline", "active", title=title, title_justify="left")
+    for m in members:
+        table.add_row(
+            str(m.level), escape(m.id), escape(m.name or ""), _money(m.pv), _money(m.gv),
+            str(m.downline_size), "yes" if m.active else "",
+        )  # fmt: skip
+    return table
+
+
+@app.command()
+def upline(
+    distributor_id: Annotated[str, typer.Argument(metavar="ID", help="distributor id")],
+    period: PeriodOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The sponsors from ID's sponsor up to the root, nearest first."""
+    from graph_service.analytics import service
+
+    def go() -> None:
+        with _reading() as (driver, settings):
+            members = service.upline(
+                driver, settings.neo4j_database, distributor_id, period, active_pv=settings.active_threshold
+            )
+        if as_json:
+            out.print_json(json.dumps([m.to_json() for m in members]))
+            return
+        out.print(_members_table(f"upline of {distributor_id}", members))
+
+    _run(go)
+
+
+@app.command()
+def downline(
+    distributor_id: Annotated[str, typer.Argument(metavar="ID", help="distributor id")],
+    level: Annotated[int | None, typer.Option(help="only this level (1 = frontline)")] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="only members active (or not) in the period")
+    ] = None,
+    search: Annotated[str | None, typer.Option(help="only ids or names starting with this")] = None,
+    period: PeriodOpt = None,
+    limit: Annotated[int, typer.Option(help="rows per page")] = 100,
+    cursor: Annotated[str | None, typer.Option(help="continue after this cursor")] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="write the whole listing as CSV")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """ID's downline in tree order, a page at a time (or all of it with --csv)."""
+    import csv
+
+    from graph_service.analytics import service
+
+    def go() -> None:
+        with _reading() as (driver, settings):
+
+            def page(after: str | None, size: int) -> Any:
+                return service.downline(
+                    driver, settings.neo4j_database, distributor_id, period=period, level=level,
+                    active=active, search=search, cursor=after, limit=size,
+                    active_pv=settings.active_threshold,
+                )  # fmt: skip
+
+            if as_csv:
+                writer = csv.writer(sys.stdout, lineterminator="\n")
+                fields = ["id", "name", "sponsor_id", "level", "depth", "pv", "gv", "downline_size"]
+                writer.writerow([*fields, "active", "joined_on", "country"])
+                after = cursor
+                while True:
+                    p = page(after, service.MAX_PAGE)
+                    for m in p.items:
+                        row = m.to_json()
+                        writer.writerow([row[f] for f in [*fields, "active", "joined_on", "country"]])
+                    if p.next_cursor is None:
+                        return
+                    after = p.next_cursor
+            p = page(cursor, limit)
+        if as_json:
+            out.print_json(json.dumps(p.to_json()))
+            return
+        out.print(_members_table(f"downline of {distributor_id}: {p.total} member(s)", p.items))
+        if p.next_cursor:
+            err.print(f"more: --cursor {p.next_cursor}")
+
+    _run(go)
+
+
+@app.command("rollup")
+def rollup_cmd(as_json: JsonOpt = False) -> None:
+    """Roll the published network up again (imports do it themselves; run this after changing
+    DOWNLINE_ACTIVE_PV, or on a database loaded before rollups existed)."""
+    from graph_service.analytics import service
+
+    def go() -> None:
+        with _reading() as (driver, settings):
+            s = service.rebuild(
+                driver,
+                settings.neo4j_database,
+                active_pv=settings.active_threshold,
+                batch=settings.rollup_batch_rows,
+            )
+        doc = {
+            "gen": s.gen,
+            "slot": s.slot,
+            "periods": s.periods,
+            "max_depth": s.max_depth,
+            "seconds": round(s.seconds, 3),
+            "timings": {k: round(v, 3) for k, v in s.timings.items()},
+        }
+        if as_json:
+            out.print_json(json.dumps(doc))
+        else:
+            out.print(f"rolled up generation {s.gen} ({len(s.periods)} periods) in {s.seconds:.1f}s")
 
     _run(go)
 

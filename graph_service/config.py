@@ -7,6 +7,7 @@ used: its Bolt port and generated password are read from that home. With it, any
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
@@ -26,6 +27,7 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str | None = None
     neo4j_database: str = "neo4j"
+    neo4j_retry_seconds: float = 2.0
 
     # Local server sizing: a 1M-member network with ~3M orders fits heap + page cache <= 8 GiB.
     neo4j_heap: str = "4g"
@@ -35,7 +37,13 @@ class Settings(BaseSettings):
     start_timeout_s: float = 120.0
 
     import_batch_rows: int = 20_000
+    rollup_batch_rows: int = 2_000
     active_pv: float = 100.0
+
+    @property
+    def active_threshold(self) -> Decimal:
+        """The active threshold as an exact decimal (PV in a period needed to be active)."""
+        return Decimal(str(self.active_pv))
 
     @cached_property
     def home_dir(self) -> Path:

@@ -75,15 +75,28 @@ def dump(driver: Driver, *, visible_only: bool = True) -> tuple[list[Any], list[
     """Every node (labels, properties) and relationship, sorted: equal dumps mean equal databases.
 
     visible_only: what readers see — distributors and orders of published generations (an import
-    in progress, or a killed one not yet swept, has staged rows above it) — without the lease.
+    in progress, or a killed one not yet swept, has staged rows above it) and the live rollup
+    slot — without the lease.
     """
-    pub, _, _ = driver.execute_query("OPTIONAL MATCH (p:Publication {id: 1}) RETURN coalesce(p.gen, 0) AS g")
-    published = pub[0]["g"]
-    hidden = "n:ImportLock OR (n.gen IS NOT NULL AND n.gen > $pub)" if visible_only else "n:ImportLock"
-    nodes, _, _ = driver.execute_query(
+    pub, _, _ = driver.execute_query(
+        "OPTIONAL MATCH (p:Publication {id: 1}) RETURN coalesce(p.gen, 0) AS g, p.slot AS slot"
+    )
+    published, slot = pub[0]["g"], pub[0]["slot"]
+    hidden = (
+        "n:ImportLock OR (n.gen IS NOT NULL AND n.gen > $pub) OR (n:Rollup AND n.slot <> $slot)"
+        if visible_only
+        else "n:ImportLock"
+    )
+    records, _, _ = driver.execute_query(
         f"MATCH (n) WHERE NOT ({hidden}) RETURN elementId(n) AS e, labels(n) AS l, properties(n) AS p",
         pub=published,
+        slot=slot,
     )
+    nodes = [r.data() for r in records]
+    if visible_only:  # the rollup slot readers do not use is scratch space
+        spare = "r1_" if slot == 0 else "r0_"
+        for r in nodes:
+            r["p"] = {k: v for k, v in r["p"].items() if not k.startswith(spare)}
     kept = {r["e"]: (r["l"][0] if r["l"] else "", r["p"].get("id")) for r in nodes}
     rels, _, _ = driver.execute_query(
         "MATCH (a)-[r]->(b) RETURN type(r) AS t, properties(r) AS p, elementId(a) AS a, elementId(b) AS b"

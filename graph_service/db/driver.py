@@ -36,6 +36,9 @@ def open_driver(settings: Settings) -> Driver:
         conn.uri,
         auth=(conn.user, conn.password),
         connection_timeout=5.0,
+        # a query that cannot reach the server gives up after this (the API answers 503 with
+        # Retry-After instead of hanging); transient errors within it are retried
+        max_transaction_retry_time=settings.neo4j_retry_seconds,
         max_connection_pool_size=50,
         notifications_min_severity="OFF",
     )

@@ -9,16 +9,17 @@ All or nothing without one giant transaction (Neo4j keeps a transaction's state 
 4. write new distributors, their links and new orders in committed batches, all marked with
    this import's generation `gen = published + 1`: readers see only `gen <= published`, so
    none of it is visible yet;
-5. publish in one small transaction: changes to existing distributors, the Import record and
-   `Publication.gen = gen`. Before that commit readers see none of the import, after it all.
+5. roll the network up again, including the staged rows, into the rollup slot readers do not
+   use (graph_service/analytics/rollup.py);
+6. publish in one small transaction: changes to existing distributors, the Import record,
+   `Publication.gen = gen` and `Publication.slot`. Before that commit readers see none of the
+   import and the old figures, after it all of it and the new ones.
 
-A kill at any point before step 5 leaves only invisible staged rows, swept by the next import.
+A kill at any point before step 6 leaves only invisible staged rows, swept by the next import.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -30,9 +31,12 @@ from typing import Any
 
 from neo4j import Driver, ManagedTransaction, Session
 
+from graph_service.analytics import rollup
+from graph_service.db.lease import LEASE_STALE_SECONDS, ImportBusy, acquire, heartbeat, release
 from graph_service.db.queries import cypher
 from graph_service.db.schema import ensure_schema
-from graph_service.errors import DownlineError, InvalidInput
+from graph_service.errors import InvalidInput
+from graph_service.fixedpoint import SCALE
 from graph_service.ingest.validate import (
     Existing,
     ImportPlan,
@@ -43,17 +47,10 @@ from graph_service.ingest.validate import (
 )
 
 Progress = Callable[[str, int, int], None]
+__all__ = ["ImportBusy", "ImportSummary", "import_folder"]
 LOOKUP_BATCH = 10_000
 SWEEP_BATCH = 20_000
-LEASE_STALE_SECONDS = 120
-LEASE_WAIT_SECONDS = 3_600
 WRITERS = 2  # concurrent order batches (orders do not depend on each other)
-
-
-class ImportBusy(DownlineError):
-    exit_code = 3
-    http_status = 409
-    code = "import_in_progress"
 
 
 @dataclass
@@ -154,6 +151,8 @@ def import_folder(
     batch_rows: int = 20_000,
     progress: Progress | None = None,
     lease_stale_seconds: float = LEASE_STALE_SECONDS,
+    active_pv: int = 100 * SCALE,
+    rollup_batch: int = rollup.LEVEL_BATCH,
 ) -> ImportSummary:
     """Validate and load a data folder; raise InvalidInput (nothing written) on any problem."""
     began = time.perf_counter()
@@ -173,7 +172,7 @@ def import_folder(
     ensure_schema(driver, database)
     import_id = uuid.uuid4().hex
     with driver.session(database=database) as session:
-        _acquire_lease(session, import_id, lease_stale_seconds, step)
+        acquire(session, import_id, lease_stale_seconds, step)
         try:
             published = int(session.run(cypher("import/published")).single(strict=True)["gen"])
             t0 = time.perf_counter()
@@ -196,57 +195,23 @@ def import_folder(
             visible = [p for p in plan.placements if p[0] not in new_ids]
             _stage(driver, database, session, plan, staged, import_id, gen, batch_rows, step, timings)
             t0 = time.perf_counter()
+
+            def rolling(name: str, done: int, total: int) -> None:
+                heartbeat(session, import_id)
+                step(name, done, total)
+
+            slot = rollup.other(rollup.current(driver, database)["slot"])
+            rollup.build(
+                driver, database, gen=gen, slot=slot, active=active_pv, batch=rollup_batch, progress=rolling
+            )
+            timings["rollup"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
             step("publishing", 0, 1)
-            _publish(session, plan, visible, import_id, folder, published, gen, batch_rows)
+            _publish(session, plan, visible, import_id, folder, published, gen, slot, batch_rows)
             timings["publish"] = time.perf_counter() - t0
         finally:
-            session.run(cypher("import/release_lease"), holder=import_id).consume()
+            release(session, import_id)
     return _summary(import_id, plan, began, timings)
-
-
-def _holder_dead(host: str | None, pid: int | None) -> bool:
-    """A lease held by a process of this machine that no longer exists is free at once."""
-    if host != socket.gethostname() or pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def _acquire_lease(session: Session, holder: str, stale_seconds: float, step: Progress) -> None:
-    deadline = time.monotonic() + LEASE_WAIT_SECONDS
-    dead = False
-    while True:
-        row = session.run(
-            cypher("import/acquire_lease"),
-            holder=holder,
-            host=socket.gethostname(),
-            pid=os.getpid(),
-            stale_seconds=int(stale_seconds),
-            holder_dead=dead,
-        ).single(strict=True)
-        if row["acquired"]:
-            return
-        dead = _holder_dead(row["host"], row["pid"])
-        if dead:
-            continue
-        if time.monotonic() > deadline:
-            raise ImportBusy(
-                f"another import ({row['holder']}) holds the import lease since {row['heartbeat']}"
-            )
-        step("waiting for another import to finish", 0, 1)
-        time.sleep(0.5)
-
-
-def _heartbeat(session: Session, holder: str) -> None:
-    if not session.run(cypher("import/heartbeat"), holder=holder).single(strict=True)["held"]:
-        raise ImportBusy(
-            "the import lease was taken over by another import (this one stalled); nothing published"
-        )
 
 
 def _sweep(session: Session, published: int) -> int:
@@ -296,7 +261,7 @@ def _batched(
         try:
             for future in as_completed(pending):
                 done += future.result()
-                _heartbeat(session, holder)
+                heartbeat(session, holder)
                 step(name.split("/")[-1].replace("_", " "), done, total)
         finally:
             for future in pending:
@@ -413,6 +378,7 @@ def _publish(
     folder: Path,
     published: int,
     gen: int,
+    slot: int,
     batch_rows: int,
 ) -> None:
     """One transaction: changes to visible distributors (`visible`: placements they gain), the
@@ -437,7 +403,7 @@ def _publish(
             orders_added=len(plan.orders),
             periods=plan.orders.periods(),
         ).consume()
-        if tx.run(cypher("import/publish"), published=published, gen=gen).single() is None:
+        if tx.run(cypher("import/publish"), published=published, gen=gen, slot=slot).single() is None:
             raise ImportBusy("the published generation moved during this import; nothing published")
 
     session.execute_write(work)

@@ -1,0 +1,325 @@
+"""The HTTP API under /v1 (FastAPI): thin routes over the analytics service layer.
+
+One driver per worker, opened in the lifespan; every read is routed as a read (`routing_="r"`), so
+on a cluster (`neo4j://`) or Aura (`neo4j+s://`) reads go to secondaries. Workers keep no state of
+their own: run as many as you like behind one port (`downline serve --workers N`).
+
+Every route needs `Authorization: Bearer KEY` except /healthz, /docs and /openapi.json. A scoped
+key sees its distributor and their downline only: anything else answers 404 as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from neo4j import Driver
+from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired, TransientError
+from pydantic import BaseModel
+
+from graph_service import __version__
+from graph_service.analytics import service
+from graph_service.api import keys as keystore
+from graph_service.api.models import (
+    ErrorBody,
+    KeyCreated,
+    KeyIn,
+    KeyOut,
+    LegOut,
+    MemberOut,
+    NetworkOut,
+    PageOut,
+    SearchHit,
+    StatsOut,
+)
+from graph_service.config import Settings, get_settings
+from graph_service.db.driver import open_driver
+from graph_service.errors import DownlineError
+
+PeriodQ = Annotated[
+    str | None,
+    Query(description="month YYYY-MM (default: the latest with orders)", pattern=r"^\d{4}-\d{2}$"),
+]
+IdPath = Annotated[str, Path(description="distributor id", min_length=1, max_length=64)]
+RETRY_AFTER_S = 5
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "missing or invalid key"},
+    403: {"model": ErrorBody, "description": "the key's role may not do this"},
+    404: {"model": ErrorBody, "description": "unknown (or outside the key's scope)"},
+    422: {"model": ErrorBody, "description": "malformed input"},
+    503: {"model": ErrorBody, "description": "Neo4j is unavailable; retry after Retry-After seconds"},
+}
+
+
+class Unauthorized(DownlineError):
+    http_status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DownlineError):
+    http_status = 403
+    code = "forbidden"
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+
+
+bearer = HTTPBearer(auto_error=False, description="an API key from `downline keys create`")
+
+
+class Context:
+    """What a route gets: the driver, the database and the caller's key."""
+
+    def __init__(self, driver: Driver, settings: Settings, key: keystore.ApiKey) -> None:
+        self.driver, self.settings, self.key = driver, settings, key
+        self.database = settings.neo4j_database
+
+    @property
+    def scope(self) -> str | None:
+        return self.key.scope
+
+
+def _context(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Context:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("send an API key as `Authorization: Bearer KEY`")
+    driver: Driver = request.app.state.driver
+    settings: Settings = request.app.state.settings
+    key = keystore.verify(driver, settings.neo4j_database, credentials.credentials)
+    if key is None:
+        raise Unauthorized("the API key is not valid (unknown or revoked)")
+    return Context(driver, settings, key)
+
+
+def role(needed: keystore.Role) -> Callable[..., Context]:
+    def check(ctx: Annotated[Context, Depends(_context)]) -> Context:
+        if not ctx.key.allows(needed):
+            raise Forbidden(f"this needs the {needed} role (the key is {ctx.key.role})")
+        return ctx
+
+    return check
+
+
+Viewer = Annotated[Context, Depends(role("viewer"))]
+Analyst = Annotated[Context, Depends(role("analyst"))]
+Admin = Annotated[Context, Depends(role("admin"))]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.driver = open_driver(settings)
+        try:
+            yield
+        finally:
+            app.state.driver.close()
+
+    app = FastAPI(
+        title="downline",
+        version=__version__,
+        description="Graph analytics for network-marketing organisations (contract section 4).",
+        lifespan=lifespan,
+        responses=ERRORS,
+    )
+
+    @app.exception_handler(DownlineError)
+    async def downline_error(_: Request, exc: DownlineError) -> JSONResponse:
+        return _error(exc.http_status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'query')}: {e.get('msg')}"
+            for e in exc.errors()
+        )
+        return _error(422, "bad_request", problems or "malformed request")
+
+    @app.exception_handler(ServiceUnavailable)
+    @app.exception_handler(SessionExpired)
+    @app.exception_handler(TransientError)
+    @app.exception_handler(AuthError)
+    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+        return _error(
+            503,
+            "database_unavailable",
+            "Neo4j is unavailable; try again shortly",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
+    _routes(app)
+    return app
+
+
+def _csv(rows: Iterator[list[Any]], header: list[str], filename: str) -> StreamingResponse:
+    def lines() -> Iterator[str]:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(row)
+            if buf.tell() > 64_000:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+        yield buf.getvalue()
+
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    neo4j: bool
+    version: str
+
+
+def _routes(app: FastAPI) -> None:
+    @app.get("/healthz", response_model=Health, tags=["service"], responses={503: {"model": Health}})
+    def healthz(request: Request) -> Any:
+        """Liveness and whether Neo4j answers (no key needed, no data)."""
+        try:
+            request.app.state.driver.verify_connectivity()
+            ok = True
+        except Exception:
+            ok = False
+        body = Health(status="ok" if ok else "degraded", neo4j=ok, version=__version__)
+        return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+
+    @app.get("/v1/periods", response_model=list[str], tags=["network"])
+    def periods(ctx: Viewer) -> list[str]:
+        """Every period (month) that has orders, ascending."""
+        return service.periods(ctx.driver, ctx.database)
+
+    @app.get("/v1/distributors/{id}/stats", response_model=StatsOut, tags=["distributors"])
+    def stats(ctx: Viewer, id: IdPath, period: PeriodQ = None) -> Any:
+        """A distributor's figures for a period (contract section 4)."""
+        s = service.distributor_stats(
+            ctx.driver, ctx.database, id, period, active_pv=ctx.settings.active_threshold, scope_id=ctx.scope
+        )
+        return s.to_json()
+
+    @app.get("/v1/distributors/{id}/legs", response_model=list[LegOut], tags=["distributors"])
+    def legs(ctx: Viewer, id: IdPath, period: PeriodQ = None) -> Any:
+        """A distributor's legs, by volume (largest first, ties by id), with size and share."""
+        s = service.distributor_stats(
+            ctx.driver, ctx.database, id, period, active_pv=ctx.settings.active_threshold, scope_id=ctx.scope
+        )
+        return [leg.to_json() for leg in s.legs]
+
+    @app.get("/v1/distributors/{id}/upline", response_model=list[MemberOut], tags=["distributors"])
+    def upline(ctx: Viewer, id: IdPath, period: PeriodQ = None) -> Any:
+        """The sponsors from the distributor's sponsor up to the root (or the key's scope), nearest first."""
+        members = service.upline(
+            ctx.driver, ctx.database, id, period, active_pv=ctx.settings.active_threshold, scope_id=ctx.scope
+        )
+        return [m.to_json() for m in members]
+
+    @app.get(
+        "/v1/distributors/{id}/downline",
+        response_model=PageOut,
+        tags=["distributors"],
+        responses={200: {"content": {"text/csv": {}}}},
+    )
+    def downline(
+        ctx: Viewer,
+        id: IdPath,
+        period: PeriodQ = None,
+        level: Annotated[
+            int | None, Query(ge=1, le=10_000, description="only this level (1 = frontline)")
+        ] = None,
+        active: Annotated[
+            bool | None, Query(description="only members active (or not) in the period")
+        ] = None,
+        search: Annotated[
+            str | None, Query(min_length=1, max_length=64, description="id or name prefix")
+        ] = None,
+        cursor: Annotated[
+            str | None, Query(max_length=64, description="next_cursor of the page before")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
+        format: Annotated[Literal["json", "csv"], Query(description="csv: the whole listing")] = "json",
+    ) -> Any:
+        """A page of the downline in tree order (depth first, siblings by id); `format=csv` streams
+        the whole listing (analyst or admin)."""
+
+        def page(after: str | None, size: int) -> Any:
+            return service.downline(
+                ctx.driver, ctx.database, id, period=period, level=level, active=active, search=search,
+                cursor=after, limit=size, active_pv=ctx.settings.active_threshold, scope_id=ctx.scope,
+            )  # fmt: skip
+
+        if format == "json":
+            return page(cursor, limit).to_json()
+        if not ctx.key.allows("analyst"):
+            raise Forbidden("CSV exports need the analyst role")
+        first = page(cursor, service.MAX_PAGE)  # errors (404, 422) before the stream starts
+        fields = ["id", "name", "sponsor_id", "level", "depth", "pv", "gv", "downline_size", "active"]
+        fields += ["joined_on", "country"]
+
+        def rows() -> Iterator[list[Any]]:
+            current = first
+            while True:
+                for m in current.items:
+                    doc = m.to_json()
+                    yield [doc[f] for f in fields]
+                if current.next_cursor is None:
+                    return
+                current = page(current.next_cursor, service.MAX_PAGE)
+
+        return _csv(rows(), fields, f"downline-{id}.csv")
+
+    @app.get("/v1/search", response_model=list[SearchHit], tags=["distributors"])
+    def search(
+        ctx: Viewer,
+        q: Annotated[str, Query(min_length=1, max_length=64, description="id or name prefix")],
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> Any:
+        """Distributors whose id or name starts with `q`, largest downlines first."""
+        return service.search(ctx.driver, ctx.database, q, limit=limit, scope_id=ctx.scope)
+
+    @app.get("/v1/network", response_model=NetworkOut, tags=["network"])
+    def network(
+        ctx: Viewer,
+        period: PeriodQ = None,
+        top: Annotated[int, Query(ge=0, le=100, description="how many by GV")] = 10,
+    ) -> Any:
+        """Network statistics for a period: totals, history, depth and frontline histograms, leg
+        balance, top by GV, growth (over the key's scope for a scoped key)."""
+        n = service.network_stats(
+            ctx.driver, ctx.database, period, active_pv=ctx.settings.active_threshold, top=top,
+            scope_id=ctx.scope,
+        )  # fmt: skip
+        return n.to_json()
+
+    @app.get("/v1/keys", response_model=list[KeyOut], tags=["keys"])
+    def list_keys(ctx: Admin) -> Any:
+        """Every API key (never the secrets)."""
+        return [k.to_json() for k in keystore.list_keys(ctx.driver, ctx.database)]
+
+    @app.post("/v1/keys", response_model=KeyCreated, status_code=201, tags=["keys"])
+    def create_key(ctx: Admin, body: KeyIn) -> Any:
+        """A new key; the response holds it once (it is stored hashed)."""
+        text, key = keystore.create_key(
+            ctx.driver, ctx.database, role=body.role, scope=body.scope, name=body.name
+        )
+        return {"key": text, **key.to_json()}
+
+    @app.delete("/v1/keys/{key_id}", response_model=KeyOut, tags=["keys"])
+    def revoke_key(ctx: Admin, key_id: Annotated[str, Path(max_length=64)]) -> Any:
+        """Revoke a key."""
+        return keystore.revoke_key(ctx.driver, ctx.database, key_id).to_json()

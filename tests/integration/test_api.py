@@ -1,0 +1,262 @@
+"""The HTTP API over real HTTP (`downline serve` in a subprocess) against the real Neo4j: keys and
+roles, every route guarded, scoped keys kept inside their downline, errors, CSV, 503 when Neo4j is
+down and recovery when it is back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from neo4j import Driver
+
+from graph_service.api import keys as keystore
+from graph_service.api.app import create_app
+from graph_service.config import Settings
+from graph_service.ingest.load import import_folder
+from tests.helpers import DOWNLINE, cli_environment, free_port, run_cli, write_folder
+
+OPEN = {"/healthz", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc"}
+
+# R ── A ── A1 ── A11
+#   │     └─ A2
+#   └─ B ── B1
+DISTRIBUTORS = [
+    ("R", "", "Rita Root", "ES", "2026-01-05", "", ""),
+    ("A", "R", "Ann Able", "ES", "2026-02-01", "", ""),
+    ("B", "R", "Bob Baker", "PT", "2026-02-03", "", ""),
+    ("A1", "A", "Alma One", "ES", "2026-03-01", "", ""),
+    ("A2", "A", "Axel Two", "DE", "2026-03-02", "", ""),
+    ("A11", "A1", "Abel Deep", "ES", "2026-10-02", "", ""),
+    ("B1", "B", "Bea Below", "PT", "2026-10-09", "", ""),
+]
+ORDERS = [
+    ("o1", "R", "2026-10-02", "120", "", "retail"),
+    ("o2", "A", "2026-10-03", "50.5", "", "self"),
+    ("o3", "A1", "2026-10-04", "150", "", ""),
+    ("o4", "B", "2026-09-04", "100", "", ""),
+    ("o5", "A11", "2026-10-20", "200", "", ""),
+    ("o6", "B1", "2026-10-21", "99.99", "", ""),
+]
+
+
+@pytest.fixture(scope="module")
+def api(neo4j_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    env = cli_environment(neo4j_home)
+    log = tmp_path_factory.mktemp("api") / "serve.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen([DOWNLINE, "serve", "--port", str(port)], env=env, stdout=sink, stderr=sink)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code in (200, 503):
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail(f"downline serve did not come up:\n{log.read_text()}")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def net(driver: Driver, settings: Settings, tmp_path: Path) -> dict[str, str]:
+    """The small network above, and one key per role plus a viewer and an analyst scoped to A."""
+    import_folder(
+        driver, write_folder(tmp_path / "net", DISTRIBUTORS, ORDERS), database=settings.neo4j_database
+    )
+    db = settings.neo4j_database
+    out = {role: keystore.create_key(driver, db, role=role)[0] for role in keystore.ROLES}
+    out["scoped"] = keystore.create_key(driver, db, role="viewer", scope="A")[0]
+    out["scoped_analyst"] = keystore.create_key(driver, db, role="analyst", scope="A")[0]
+    return out
+
+
+def _get(api: str, path: str, key: str | None, **params: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.get(f"{api}{path}", headers=headers, params=params, timeout=30)
+
+
+def test_every_route_but_the_open_ones_needs_a_valid_key(api: str, net: dict[str, str]) -> None:
+    routes = [r for r in create_app().routes if getattr(r, "path", None) not in OPEN]
+    assert len(routes) >= 10
+    for route in routes:
+        path = route.path.replace("{id}", "R").replace("{key_id}", "x")  # type: ignore[attr-defined]
+        for method in route.methods:  # type: ignore[attr-defined]
+            for headers in ({}, {"Authorization": "Bearer dl_nope_nope"}, {"Authorization": "Basic abc"}):
+                r = httpx.request(method, f"{api}{path}", headers=headers, timeout=30)
+                assert r.status_code == 401, (method, path, headers, r.text)
+                assert r.json()["error"] == "unauthorized"
+    assert _get(api, "/healthz", None).json()["neo4j"] is True
+    assert _get(api, "/openapi.json", None).status_code == 200
+
+
+def test_stats_answers_the_contract_shape(api: str, net: dict[str, str], cli_env: dict[str, str]) -> None:
+    r = _get(api, "/v1/distributors/R/stats", net["viewer"], period="2026-10")
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["gv"] == 120 + 50.5 + 150 + 200 + 99.99
+    assert doc["levels"] == [2, 3, 1]
+    assert [leg["id"] for leg in doc["legs"]] == ["A", "B"]
+    cli = json.loads(run_cli("stats", "R", "--period", "2026-10", "--json", env=cli_env).stdout)
+    assert doc == cli
+    assert _get(api, "/v1/distributors/R/stats", net["viewer"]).json()["period"] == "2026-10"
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "code"),
+    [
+        ("/v1/distributors/NOBODY/stats", {}, 404, "not_found"),
+        ("/v1/distributors/R/stats", {"period": "2026-13"}, 422, "bad_request"),
+        ("/v1/distributors/R/stats", {"period": "oct"}, 422, "bad_request"),
+        ("/v1/distributors/R/downline", {"limit": 0}, 422, "bad_request"),
+        ("/v1/distributors/R/downline", {"cursor": "junk"}, 422, "bad_request"),
+        ("/v1/distributors/R/downline", {"level": "x"}, 422, "bad_request"),
+        ("/v1/network", {"top": 1000}, 422, "bad_request"),
+        ("/v1/search", {}, 422, "bad_request"),
+    ],
+)
+def test_errors_are_json_with_a_status_and_a_code(
+    api: str, net: dict[str, str], path: str, params: dict[str, Any], status: int, code: str
+) -> None:
+    r = _get(api, path, net["viewer"], **params)
+    assert r.status_code == status, r.text
+    assert r.json()["error"] == code
+    assert r.json()["message"]
+
+
+def test_listings_paging_and_csv(api: str, net: dict[str, str]) -> None:
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = _get(
+            api,
+            "/v1/distributors/R/downline",
+            net["viewer"],
+            limit=2,
+            **({"cursor": cursor} if cursor else {}),
+        )
+        assert page.status_code == 200
+        body = page.json()
+        assert body["total"] == 6
+        seen += [m["id"] for m in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ["A", "A1", "A11", "A2", "B", "B1"]
+    assert _get(api, "/v1/distributors/R/downline", net["viewer"], format="csv").status_code == 403
+    r = _get(api, "/v1/distributors/R/downline", net["analyst"], format="csv")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [row["id"] for row in rows] == seen
+    up = _get(api, "/v1/distributors/A11/upline", net["viewer"]).json()
+    assert [(m["id"], m["level"]) for m in up] == [("A1", 1), ("A", 2), ("R", 3)]
+    hits = _get(api, "/v1/search", net["viewer"], q="a").json()
+    assert {h["id"] for h in hits} >= {"A", "A1", "A2", "A11"}
+    assert _get(api, "/v1/periods", net["viewer"]).json() == ["2026-09", "2026-10"]
+    legs = _get(api, "/v1/distributors/R/legs", net["viewer"]).json()
+    assert [(leg["id"], leg["size"]) for leg in legs] == [("A", 4), ("B", 2)]
+
+
+def test_roles_and_key_management(api: str, net: dict[str, str]) -> None:
+    assert _get(api, "/v1/keys", net["viewer"]).status_code == 403
+    assert _get(api, "/v1/keys", net["analyst"]).status_code == 403
+    listed = _get(api, "/v1/keys", net["admin"])
+    assert listed.status_code == 200
+    assert all("hash" not in k and "key" not in k for k in listed.json())
+    auth = {"Authorization": f"Bearer {net['admin']}"}
+    created = httpx.post(f"{api}/v1/keys", headers=auth, json={"role": "viewer", "name": "tmp"}, timeout=30)
+    assert created.status_code == 201
+    new = created.json()
+    assert _get(api, "/v1/periods", new["key"]).status_code == 200
+    bad = httpx.post(f"{api}/v1/keys", headers=auth, json={"role": "root"}, timeout=30)
+    assert bad.status_code == 422
+    unknown_scope = httpx.post(
+        f"{api}/v1/keys", headers=auth, json={"role": "viewer", "scope": "ZZ"}, timeout=30
+    )
+    assert unknown_scope.status_code == 404
+    revoked = httpx.delete(f"{api}/v1/keys/{new['id']}", headers=auth, timeout=30)
+    assert revoked.status_code == 200
+    assert revoked.json()["revoked"]
+    assert _get(api, "/v1/periods", new["key"]).status_code == 401
+
+
+def test_keys_are_stored_hashed(driver: Driver, net: dict[str, str]) -> None:
+    rows, _, _ = driver.execute_query("MATCH (k:ApiKey) RETURN properties(k) AS p")
+    stored = json.dumps([r["p"] for r in rows], default=str)
+    for key in net.values():
+        assert key.split("_", 2)[2] not in stored
+        assert key not in stored
+
+
+OUTSIDE = ["R", "B", "B1"]
+
+
+def test_a_scoped_key_sees_only_its_downline(api: str, net: dict[str, str]) -> None:
+    key = net["scoped"]
+    for who in [*OUTSIDE, "NOBODY"]:
+        for path in ("stats", "legs", "upline", "downline"):
+            r = _get(api, f"/v1/distributors/{who}/{path}", key)
+            assert r.status_code == 404, (who, path, r.text)
+            assert r.json()["message"] == f"no distributor with id {who!r}"
+    for who in ("A", "A1", "A11", "A2"):
+        assert _get(api, f"/v1/distributors/{who}/stats", key).status_code == 200
+    # the upline stops at the scope, the downline and search stay inside it
+    assert [m["id"] for m in _get(api, "/v1/distributors/A11/upline", key).json()] == ["A1", "A"]
+    assert _get(api, "/v1/distributors/A/upline", key).json() == []
+    for q in ("R", "B", "Rita", "Bob", "Bea", "A", "a"):
+        ids = {h["id"] for h in _get(api, "/v1/search", key, q=q).json()}
+        assert ids <= {"A", "A1", "A2", "A11"}, (q, ids)
+    csv_text = _get(api, "/v1/distributors/A/downline", net["scoped_analyst"], format="csv").text
+    assert {row["id"] for row in csv.DictReader(io.StringIO(csv_text))} == {"A1", "A2", "A11"}
+    # network statistics over the scope only
+    scoped = _get(api, "/v1/network", key, period="2026-10").json()
+    assert scoped["distributors"] == 4
+    assert scoped["roots"] == 1
+    assert scoped["depth_histogram"] == [1, 2, 1]
+    assert scoped["volume"] == 50.5 + 150 + 200
+    assert {t["id"] for t in scoped["top"]} <= {"A", "A1", "A2", "A11"}
+    assert _get(api, "/v1/network", key).json()["distributors"] == 4
+    full = _get(api, "/v1/network", net["viewer"], period="2026-10").json()
+    assert full["distributors"] == 7
+    # cursors and ids smuggled through parameters do not leave the scope either
+    page = _get(api, "/v1/distributors/A/downline", key, limit=1).json()
+    assert page["next_cursor"]
+    assert _get(api, "/v1/distributors/R/downline", key, cursor=page["next_cursor"]).status_code == 404
+    assert _get(api, "/v1/keys", key).status_code == 403
+
+
+def test_503_with_retry_after_when_neo4j_is_down_and_recovery(
+    api: str, net: dict[str, str], cli_env: dict[str, str]
+) -> None:
+    key = net["viewer"]
+    assert _get(api, "/v1/periods", key).status_code == 200
+    stop = run_cli("db", "stop", env=cli_env)
+    assert stop.returncode == 0
+    try:
+        began = time.monotonic()
+        r = _get(api, "/v1/distributors/R/stats", key)
+        assert time.monotonic() - began < 10
+        assert r.status_code == 503
+        assert r.headers["Retry-After"]
+        assert r.json()["error"] == "database_unavailable"
+        assert _get(api, "/healthz", None).status_code == 503
+    finally:
+        start = run_cli("db", "start", env=cli_env)
+        assert start.returncode == 0, start.stderr
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _get(api, "/v1/periods", key).status_code != 200:
+        time.sleep(0.5)
+    assert _get(api, "/v1/periods", key).status_code == 200
