@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from neo4j import Driver
 
@@ -58,3 +60,27 @@ def driver(session_driver: Driver, settings: Settings) -> Driver:
 @pytest.fixture
 def cli_env(neo4j_home: Path) -> dict[str, str]:
     return cli_environment(neo4j_home)
+
+
+@pytest.fixture(scope="session")
+def api(neo4j_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`downline serve` on a free port against the test server: its base URL."""
+    port = free_port()
+    env = cli_environment(neo4j_home)
+    log = tmp_path_factory.mktemp("api") / "serve.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen([DOWNLINE, "serve", "--port", str(port)], env=env, stdout=sink, stderr=sink)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code in (200, 503):
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail(f"downline serve did not come up:\n{log.read_text()}")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -28,6 +29,7 @@ from graph_service import __version__
 from graph_service.analytics import service
 from graph_service.api import keys as keystore
 from graph_service.api.models import (
+    CypherIn,
     ErrorBody,
     KeyCreated,
     KeyIn,
@@ -36,8 +38,11 @@ from graph_service.api.models import (
     MemberOut,
     NetworkOut,
     PageOut,
+    QueryIn,
+    QueryOut,
     SearchHit,
     StatsOut,
+    TableOut,
 )
 from graph_service.config import Settings, get_settings
 from graph_service.db.driver import open_driver
@@ -182,6 +187,19 @@ def _csv(rows: Iterator[list[Any]], header: list[str], filename: str) -> Streami
     )
 
 
+def _plain(value: Any) -> Any:
+    """A JSON-safe cell: numpy scalars to Python, NaN to null, dates to ISO text."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     neo4j: bool
@@ -305,6 +323,53 @@ def _routes(app: FastAPI) -> None:
             scope_id=ctx.scope,
         )  # fmt: skip
         return n.to_json()
+
+    @app.get("/v1/queries", response_model=list[QueryOut], tags=["queries"])
+    def list_queries(ctx: Analyst) -> Any:
+        """The catalogue of named analyst queries with their typed parameters."""
+        from graph_service.analytics import queries
+
+        return [q.to_json() for q in queries.catalogue()]
+
+    @app.post(
+        "/v1/query/{name}",
+        response_model=TableOut,
+        tags=["queries"],
+        responses={200: {"content": {"text/csv": {}}}},
+    )
+    def run_query(
+        ctx: Analyst,
+        name: Annotated[str, Path(max_length=64)],
+        body: QueryIn | None = None,
+        format: Annotated[Literal["json", "csv"], Query()] = "json",
+    ) -> Any:
+        """Run a named query (parameters in the body); JSON or CSV. Scoped keys get rows of their
+        organisation only."""
+        from graph_service.analytics import queries
+
+        frame = queries.run_named(
+            ctx.driver, ctx.database, name, dict(body.params) if body else {}, scope_id=ctx.scope,
+            active_pv=ctx.settings.active_threshold,
+        )  # fmt: skip
+        columns = [str(c) for c in frame.columns]
+        rows = [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+        if format == "csv":
+            return _csv(iter(rows), columns, f"{name}.csv")
+        return {"columns": columns, "rows": rows, "truncated": False}
+
+    @app.post("/v1/cypher", response_model=TableOut, tags=["queries"])
+    def cypher(ctx: Analyst, body: CypherIn) -> Any:
+        """Ad hoc read-only Cypher (analyst or admin, unscoped keys): refused before running when
+        it would write, change the schema, administer, LOAD CSV or call a procedure outside the
+        allow-list; stopped after a time limit; at most a row cap of rows."""
+        from graph_service.api import adhoc
+
+        if ctx.scope is not None:
+            raise Forbidden("a scoped key cannot run ad hoc Cypher (it could read outside its scope)")
+        return adhoc.run_adhoc(
+            ctx.driver, ctx.database, body.query, body.params, timeout_s=ctx.settings.cypher_timeout_s,
+            max_rows=ctx.settings.cypher_max_rows,
+        ).to_json()  # fmt: skip
 
     @app.get("/v1/keys", response_model=list[KeyOut], tags=["keys"])
     def list_keys(ctx: Admin) -> Any:

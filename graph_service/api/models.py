@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -138,3 +138,36 @@ class KeyOut(BaseModel):
 
 class KeyCreated(KeyOut):
     key: str = Field(description="the key itself: shown once, stored hashed")
+
+
+class QueryParamOut(BaseModel):
+    name: str
+    type: str
+    required: bool
+    default: Any = None
+    description: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+class QueryOut(BaseModel):
+    name: str
+    title: str
+    description: str
+    params: list[QueryParamOut]
+
+
+class QueryIn(BaseModel):
+    params: dict[str, Any] = Field(default_factory=dict, description="the query's parameters by name")
+
+
+class CypherIn(BaseModel):
+    query: str = Field(min_length=1, max_length=20_000, description="one read-only Cypher statement")
+    params: dict[str, Any] = Field(default_factory=dict, description="query parameters ($name)")
+
+
+class TableOut(BaseModel):
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool
+    elapsed_ms: float | None = None

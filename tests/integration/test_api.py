@@ -7,9 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from graph_service.api import keys as keystore
 from graph_service.api.app import create_app
 from graph_service.config import Settings
 from graph_service.ingest.load import import_folder
-from tests.helpers import DOWNLINE, cli_environment, free_port, run_cli, write_folder
+from tests.helpers import run_cli, write_folder
 
 OPEN = {"/healthz", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc"}
 
@@ -45,29 +43,6 @@ ORDERS = [
     ("o5", "A11", "2026-10-20", "200", "", ""),
     ("o6", "B1", "2026-10-21", "99.99", "", ""),
 ]
-
-
-@pytest.fixture(scope="module")
-def api(neo4j_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    env = cli_environment(neo4j_home)
-    log = tmp_path_factory.mktemp("api") / "serve.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen([DOWNLINE, "serve", "--port", str(port)], env=env, stdout=sink, stderr=sink)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code in (200, 503):
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(f"downline serve did not come up:\n{log.read_text()}")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
 
 
 @pytest.fixture
@@ -260,3 +235,50 @@ def test_503_with_retry_after_when_neo4j_is_down_and_recovery(
     while time.monotonic() < deadline and _get(api, "/v1/periods", key).status_code != 200:
         time.sleep(0.5)
     assert _get(api, "/v1/periods", key).status_code == 200
+
+
+def _post(api: str, path: str, key: str, body: dict[str, Any], **params: Any) -> httpx.Response:
+    return httpx.post(
+        f"{api}{path}", headers={"Authorization": f"Bearer {key}"}, json=body, params=params, timeout=60
+    )
+
+
+def test_named_queries_over_http(api: str, net: dict[str, str]) -> None:
+    assert _get(api, "/v1/queries", net["viewer"]).status_code == 403
+    catalogue = _get(api, "/v1/queries", net["analyst"]).json()
+    assert {"top_by_gv", "inactive_legs", "rank_candidates"} <= {q["name"] for q in catalogue}
+    assert _post(api, "/v1/query/top_by_gv", net["viewer"], {"params": {}}).status_code == 403
+    r = _post(api, "/v1/query/top_by_gv", net["analyst"], {"params": {"period": "2026-10", "limit": 3}})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["columns"][0] == "id"
+    assert [row[0] for row in body["rows"]] == ["R", "A", "A1"]
+    as_csv = _post(api, "/v1/query/top_by_gv", net["analyst"], {"params": {"limit": 3}}, format="csv")
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.text.splitlines()[0].startswith("id,")
+    scoped = _post(api, "/v1/query/top_by_gv", net["scoped_analyst"], {"params": {"limit": 100}}).json()
+    assert {row[0] for row in scoped["rows"]} <= {"A", "A1", "A2", "A11"}
+    outside = _post(api, "/v1/query/inactive_legs", net["scoped_analyst"], {"params": {"id": "R"}})
+    assert outside.status_code == 404
+    assert _post(api, "/v1/query/no_such_query", net["analyst"], {"params": {}}).status_code == 404
+    bad = _post(api, "/v1/query/top_by_gv", net["analyst"], {"params": {"limit": "many"}})
+    assert bad.status_code == 422
+    assert "limit" in bad.json()["message"]
+
+
+def test_ad_hoc_cypher_over_http(api: str, net: dict[str, str], driver: Driver) -> None:
+    query = "MATCH (d:Distributor) WHERE d.sponsor_id = $s RETURN d.id AS id ORDER BY id"
+    r = _post(api, "/v1/cypher", net["analyst"], {"query": query, "params": {"s": "A"}})
+    assert r.status_code == 200, r.text
+    assert r.json()["rows"] == [["A1"], ["A2"]]
+    assert _post(api, "/v1/cypher", net["viewer"], {"query": query}).status_code == 403
+    assert _post(api, "/v1/cypher", net["scoped_analyst"], {"query": query}).status_code == 403
+    before = driver.execute_query("MATCH (n) RETURN count(n) AS n").records[0]["n"]
+    for text in (
+        "CREATE (:X)",
+        "MATCH (d:Distributor) DETACH DELETE d",
+        "LOAD CSV FROM 'file:///etc/passwd' AS l RETURN l",
+    ):
+        refused = _post(api, "/v1/cypher", net["admin"], {"query": text})
+        assert refused.status_code == 422, (text, refused.text)
+    assert driver.execute_query("MATCH (n) RETURN count(n) AS n").records[0]["n"] == before
