@@ -5,6 +5,7 @@
 MATCH (d:Distributor {id: $id})
 WHERE d.gen <= $gen
 OPTIONAL MATCH path = (u:Distributor)-[:SPONSORS*1..]->(d)
+WHERE u.gen <= $gen
 WITH length(path) AS level, u
 ORDER BY level
 RETURN level, u.id AS id, u.name AS name, u.sponsor_id AS sponsor_id, u.depth AS depth,

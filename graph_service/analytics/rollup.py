@@ -160,9 +160,11 @@ def _network_figures(
     }
 
 
-def current(driver: Driver, database: str) -> dict[str, Any]:
+def current(driver: Driver, database: str, *, with_stats: bool = False) -> dict[str, Any]:
     """The published generation and live rollup (see cypher/rollup/state.cypher)."""
-    records, _, _ = driver.execute_query(cypher("rollup/state"), database_=database, routing_="r")
+    records, _, _ = driver.execute_query(
+        cypher("rollup/state"), with_stats=with_stats, database_=database, routing_="r"
+    )
     return dict(records[0]) if records else {"gen": 0, "slot": None}
 
 

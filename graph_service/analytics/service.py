@@ -48,6 +48,7 @@ class Published:
     periods: list[str]
     active: int | None  # the rollup's active threshold (ten-thousandths)
     stats: dict[str, Any]
+    built: str | None = None  # when the live rollup was built
 
     @property
     def keys(self) -> dict[str, str]:
@@ -67,8 +68,8 @@ class Published:
         return self.slot is not None and self.active == active
 
 
-def published(driver: Driver, database: str) -> Published:
-    row = rollup.current(driver, database)
+def published(driver: Driver, database: str, *, with_stats: bool = False) -> Published:
+    row = rollup.current(driver, database, with_stats=with_stats)
     stats = json.loads(row["stats"]) if row.get("stats") else {}
     return Published(
         gen=int(row["gen"] or 0),
@@ -76,6 +77,7 @@ def published(driver: Driver, database: str) -> Published:
         periods=list(row.get("periods") or []),
         active=row.get("active"),
         stats=stats,
+        built=row.get("rolled_at"),
     )
 
 
@@ -418,7 +420,7 @@ def network_stats(
     and their downline only (depths counted from that distributor)."""
     if not 0 <= top <= rollup.TOP_KEPT:
         raise BadRequest(f"top must be between 0 and {rollup.TOP_KEPT}")
-    pub = published(driver, database)
+    pub = published(driver, database, with_stats=scope_id is None)
     _require_rollup(pub)
     p = _period(pub, period)
     threshold = _scaled(active_pv)
@@ -427,8 +429,7 @@ def network_stats(
         return _scoped_network(driver, database, pub, scope, p, threshold, top)
     s = pub.stats
     distributors = int(s.get("distributors", 0))
-    joins = _read(driver, database, "analytics/growth", gen=pub.gen)
-    growth = [(r["month"], int(r["distributors"])) for r in joins]
+    growth = _growth(driver, database, pub)
     joined = dict(growth)
 
     def totals(period_: str) -> PeriodTotals:
@@ -474,6 +475,21 @@ def network_stats(
         ],
         growth=growth,
     )
+
+
+_GROWTH: dict[tuple[str, int, str | None], list[tuple[str, int]]] = {}
+
+
+def _growth(driver: Driver, database: str, pub: Published) -> list[tuple[str, int]]:
+    """Joins per month: a scan of every distributor, so kept per published rollup (join dates
+    only change with an import, and every import builds a new rollup)."""
+    key = (database, pub.gen, pub.built)
+    if key not in _GROWTH or pub.built is None:
+        rows = _read(driver, database, "analytics/growth", gen=pub.gen)
+        if len(_GROWTH) > 16:
+            _GROWTH.clear()
+        _GROWTH[key] = [(r["month"], int(r["distributors"])) for r in rows]
+    return _GROWTH[key]
 
 
 def _scoped_network(
