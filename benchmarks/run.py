@@ -3,6 +3,11 @@
 Everything runs side by side in one invocation on the same machine (these machines are shared
 and noisy: compare within a run, not across runs). Results go to benchmarks/RESULTS.md with the
 machine and the date. Sizes: `python -m benchmarks.run --sizes 10000,100000,1000000`.
+
+After each size's import the analytics are measured on it (benchmarks/analytics.py): the full
+rollup against a naive Cypher query and a practical limit (Bolt + numpy), and the latency of the
+service. `--skip-import` measures only the analytics, on the network already imported (the last
+size): handy when iterating on them.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks import analytics, http_load
 from graph_service.config import NEO4J_VERSION, Settings
 from graph_service.db import server
 from graph_service.db.admin import delete_all
@@ -130,7 +136,58 @@ def bench_import(settings: Settings, size: int, work: Path, months: int) -> Impo
     )
 
 
-def write_results(results: list[ImportResult], settings: Settings) -> Path:
+def bench_analytics(settings: Settings, args: argparse.Namespace) -> analytics.AnalyticsResult | str:
+    """The analytics measurements on the published network, or why they failed."""
+    try:
+        with open_driver(settings) as driver:
+            return analytics.run(
+                driver, settings.neo4j_database, sample=args.naive_sample, full_max=args.naive_all_up_to
+            )
+    except Exception as exc:  # recorded in RESULTS.md, the run goes on
+        return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+
+
+def bench_http(settings: Settings) -> http_load.LoadResult | str:
+    """Requests per second and latency of the stats endpoint, 16 clients, random members."""
+    try:
+        with open_driver(settings) as driver:
+            records, _, _ = driver.execute_query(
+                "MATCH (d:Distributor) WITH d.id AS id, rand() AS r ORDER BY r LIMIT 5000 RETURN id",
+                database_=settings.neo4j_database,
+            )
+        return http_load.stats_load(settings, [r["id"] for r in records])
+    except Exception as exc:  # recorded in RESULTS.md, the run goes on
+        return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+
+
+def http_markdown(rows: list[tuple[int, http_load.LoadResult | str]]) -> list[str]:
+    lines = [
+        "## HTTP: `GET /v1/distributors/{id}/stats` under load",
+        "",
+        "`downline serve --workers 2`, 16 concurrent keep-alive clients asking for random members for 20 s "
+        "after a 3 s warm-up, on the same machine as Neo4j (client, API and database share the 2 cores). "
+        "Goal at 1M: >= 200 requests/s, p99 < 50 ms, no errors.",
+        "",
+        "| distributors | workers | clients | requests | requests/s | p50 (ms) | p99 (ms) | errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, r in rows:
+        if isinstance(r, str):
+            lines.append(f"| {size:,} | | | | | | | FAILED: {r} |")
+        else:
+            lines.append(
+                f"| {size:,} | {r.workers} | {r.clients} | {r.requests:,} | {r.rps:,.0f} | {r.p50_ms:.1f} "
+                f"| {r.p99_ms:.1f} | {r.errors} |"
+            )
+    return [*lines, ""]
+
+
+def write_results(
+    results: list[ImportResult],
+    measured: list[tuple[int, analytics.AnalyticsResult | str]],
+    settings: Settings,
+    loads: list[tuple[int, http_load.LoadResult | str]] | None = None,
+) -> Path:
     out = ROOT / "RESULTS.md"
     lines = [
         "# Benchmark results",
@@ -156,7 +213,15 @@ def write_results(results: list[ImportResult], settings: Settings) -> Path:
             f"| {r.python_peak_mib:,.0f} | {r.neo4j_peak_rss_mib:,.0f} "
             f"| {'ok' if r.ok else 'FAILED'}: {r.note} |"
         )
+    if not results:
+        lines.append("| | | | | | | | skipped (`--skip-import`): analytics on the network already imported |")
     lines.append("")
+    if measured:
+        lines += analytics.markdown([a for _, a in measured if not isinstance(a, str)])
+        lines += [f"Analytics at {size:,} FAILED: {a}" for size, a in measured if isinstance(a, str)]
+        lines.append("")
+    if loads:
+        lines += http_markdown(loads)
     # hand-written findings below the marker survive a new run
     notes = ""
     if out.exists() and NOTES_MARKER in out.read_text():
@@ -170,16 +235,40 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--months", type=int, default=3)
     parser.add_argument("--home", type=Path, default=ROOT / "work" / "home")
+    parser.add_argument(
+        "--skip-import", action="store_true", help="only the analytics, on the network already imported"
+    )
+    parser.add_argument(
+        "--naive-sample", type=int, default=2_000, help="distributors the naive query samples"
+    )
+    parser.add_argument(
+        "--naive-all-up-to", type=int, default=10_000, help="run the naive query on everyone up to this size"
+    )
     args = parser.parse_args()
     settings = Settings(home=args.home)
     server.start(settings, bolt_port=17787, http_port=17774)
-    results = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        result = bench_import(settings, size, ROOT / "data", args.months)
-        print(json.dumps(result.__dict__), flush=True)
-        results.append(result)
-    path = write_results(results, settings)
+    results: list[ImportResult] = []
+    measured: list[tuple[int, analytics.AnalyticsResult | str]] = []
+    loads: list[tuple[int, http_load.LoadResult | str]] = []
+    sizes = [int(s) for s in args.sizes.split(",")]
+    for size in sizes[-1:] if args.skip_import else sizes:
+        if not args.skip_import:
+            result = bench_import(settings, size, ROOT / "data", args.months)
+            print(json.dumps(result.__dict__), flush=True)
+            results.append(result)
+            if not result.ok:
+                continue
+        outcome = bench_analytics(settings, args)
+        row = {"size": size, "analytics_error": outcome} if isinstance(outcome, str) else asdict(outcome)
+        print(json.dumps(row), flush=True)
+        measured.append((size, outcome))
+        load = bench_http(settings)
+        print(json.dumps({"size": size, "http": load if isinstance(load, str) else asdict(load)}), flush=True)
+        loads.append((size, load))
+    path = write_results(results, measured, settings, loads)
     print(f"wrote {path}; python peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB")
+    if any(isinstance(a, str) for _, a in measured):
+        sys.exit(1)
 
 
 if __name__ == "__main__":
