@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +120,24 @@ def staged_rows(driver: Driver) -> int:
         "CALL (g) { MATCH (n:Distributor|Order) WHERE n.gen > g RETURN count(n) AS c } RETURN c"
     )
     return int(rows[0]["c"])
+
+
+@contextmanager
+def killed_when(
+    args: Sequence[str], env: dict[str, str], ready: Callable[[], bool], *, timeout: float = 300
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `downline ARGS`, wait until `ready()` holds while it still runs, hand it over (the body
+    checks what readers see mid-way), then kill -9 it and wait for it to end."""
+    proc = subprocess.Popen([DOWNLINE, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.poll() is None and not ready():
+            time.sleep(0.05)
+        assert proc.poll() is None, f"`downline {args[0]}` finished before it could be killed"
+        yield proc
+        assert proc.poll() is None, f"`downline {args[0]}` finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()

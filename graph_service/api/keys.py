@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -97,6 +98,7 @@ def list_keys(driver: Driver, database: str) -> list[ApiKey]:
 
 def revoke_key(driver: Driver, database: str, key_id: str) -> ApiKey:
     records, _, _ = driver.execute_query(cypher("keys/revoke"), id=key_id, database_=database)
+    forget_verified()
     if not records:
         raise NotFound(f"no API key with id {key_id!r}")
     return _key(records[0].data())
@@ -109,12 +111,37 @@ def parse(token: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
+# Verified keys are remembered for a few seconds per process (keyed by the secret's digest), so a
+# busy client costs one Neo4j round trip per request, not two. A revocation made through this
+# process is seen at once; one made elsewhere (another worker, the CLI) within VERIFIED_TTL_S.
+VERIFIED_TTL_S = 5.0
+_verified: dict[str, tuple[float, ApiKey]] = {}
+
+
+def forget_verified() -> None:
+    _verified.clear()
+
+
 def verify(driver: Driver, database: str, token: str) -> ApiKey | None:
     """The key's record if `token` is a valid, unrevoked key; None otherwise."""
     parsed = parse(token)
     if parsed is None:
         return None
     key_id, secret = parsed
+    digest = _digest(secret)
+    remembered = _verified.get(digest)
+    now = time.monotonic()
+    if remembered is not None and remembered[0] > now and remembered[1].id == key_id:
+        return remembered[1]
+    found = _lookup(driver, database, key_id, secret)
+    if found is not None:
+        if len(_verified) > 10_000:
+            _verified.clear()
+        _verified[digest] = (now + VERIFIED_TTL_S, found)
+    return found
+
+
+def _lookup(driver: Driver, database: str, key_id: str, secret: str) -> ApiKey | None:
     records, _, _ = driver.execute_query(cypher("keys/get"), id=key_id, database_=database, routing_="r")
     # compare even when the id is unknown, so timing does not tell ids apart
     stored = records[0]["hash"] if records else "0" * 64

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from neo4j import Driver
 from graph_service.config import Settings
 from graph_service.db.admin import counts
 from graph_service.ingest.generator import generate
-from tests.helpers import DOWNLINE, dump, run_cli, staged_rows, write_folder
+from tests.helpers import DOWNLINE, dump, killed_when, run_cli, staged_rows, write_folder
 
 
 def _import(folder: Path, env: dict[str, str]) -> dict[str, object]:
@@ -128,23 +127,11 @@ def test_kill_during_the_write_leaves_the_database_as_before(
     generate(big, distributors=30_000, months=3, seed=5)
 
     env = {**cli_env, "DOWNLINE_IMPORT_BATCH_ROWS": "1000"}  # many small batches: a long write phase
-    proc = subprocess.Popen(
-        [DOWNLINE, "import", str(big)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and proc.poll() is None and staged_rows(driver) < 3_000:
-            time.sleep(0.05)
-        assert proc.poll() is None, "the import finished before it could be killed"
+    with killed_when(["import", str(big)], env, lambda: staged_rows(driver) >= 3_000):
         # mid-import, readers see the database as it was: the staged batches are not published
         assert staged_rows(driver) >= 3_000
         assert counts(driver, database=settings.neo4j_database) == before_counts
         assert dump(driver) == before
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert dump(driver) == before
     assert counts(driver, database=settings.neo4j_database) == before_counts
 

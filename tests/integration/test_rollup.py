@@ -5,9 +5,6 @@ reference in test_analytics_properties.py)."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +12,7 @@ import pytest
 from neo4j import Driver
 
 from graph_service.ingest.generator import generate
-from tests.helpers import DOWNLINE, dump, run_cli, write_folder
+from tests.helpers import dump, killed_when, run_cli, write_folder
 
 CONTRACT_KEYS = {
     "id", "period", "pv", "gv", "frontline", "downline_size", "active_downline", "max_depth",
@@ -171,18 +168,8 @@ def test_a_kill_during_the_rollup_leaves_the_published_figures(
     stats_before = _json("stats", "R", env=cli_env)
     args = ["import", str(data)] if phase == "import" else ["rollup"]
     slow = {**cli_env, "DOWNLINE_ROLLUP_BATCH_ROWS": "20"}  # many small transactions: a long rollup
-    proc = subprocess.Popen([DOWNLINE, *args], env=slow, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and proc.poll() is None and not _spare_written(driver, 2_000):
-            time.sleep(0.05)
+    with killed_when(args, slow, lambda: _spare_written(driver, 2_000)):
         assert _json("stats", "R", env=cli_env) == stats_before  # readers see the published figures
-        assert proc.poll() is None, "the rollup finished before it could be killed"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert dump(driver) == before
     assert _json("stats", "R", env=cli_env) == stats_before
     # the next run takes over the dead holder's lease and publishes a consistent rollup
