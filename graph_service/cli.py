@@ -549,6 +549,31 @@ def _members_table(title: str, members: list[Any]) -> Table:
 
 
 @app.command()
+def placement(
+    distributor_id: Annotated[str, typer.Argument(metavar="ID", help="distributor id")],
+    period: PeriodOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """ID's place in the binary placement tree, and the left and right volumes of the period."""
+    from graph_service.analytics import service
+
+    def go() -> None:
+        with _reading() as (driver, settings):
+            doc = service.placement(driver, settings.neo4j_database, distributor_id, period)
+        if as_json:
+            out.print_json(json.dumps(doc))
+            return
+        where = f"{doc['side']} of {doc['parent']}" if doc["parent"] else "not placed under anyone"
+        out.print(f"{escape(distributor_id)}: {escape(where)} — {doc['period']}", highlight=False)
+        for name in ("left", "right"):
+            side = doc[name]
+            child = escape(side["id"]) if side["id"] else "(free)"
+            out.print(f"  {name:<5} {child:<20} volume {side['volume']:,.2f}  members {side['members']}")
+
+    _run(go)
+
+
+@app.command()
 def upline(
     distributor_id: Annotated[str, typer.Argument(metavar="ID", help="distributor id")],
     period: PeriodOpt = None,

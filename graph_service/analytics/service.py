@@ -201,6 +201,40 @@ def _stats_live(
     )
 
 
+def placement(
+    driver: Driver,
+    database: str,
+    distributor_id: str,
+    period: str | None = None,
+    *,
+    scope_id: str | None = None,
+) -> dict[str, Any]:
+    """Where a distributor sits in the binary placement tree, and the left and right volumes of
+    the period (contract section 2), walked from the placement links."""
+    pub = published(driver, database)
+    p = _period(pub, period)
+    check_scope(driver, database, distributor_id, scope_id, pub)
+    rows = _read(driver, database, "analytics/placement", id=distributor_id, period=p)
+    if not rows:
+        raise NotFound(f"no distributor with id {distributor_id!r}")
+    sides = {
+        r["side"]: {
+            "id": r["child"],
+            "volume": float(to_decimal(int(r["volume"]))),
+            "members": int(r["members"]),
+        }
+        for r in rows
+    }
+    return {
+        "id": distributor_id,
+        "period": p,
+        "parent": rows[0]["parent"],
+        "side": rows[0]["side_of_parent"],
+        "left": sides["L"],
+        "right": sides["R"],
+    }
+
+
 def _require_rollup(pub: Published) -> None:
     if pub.slot is None and pub.gen > 0:
         raise NotFound("the network has not been rolled up yet: run `downline rollup`")
@@ -456,7 +490,20 @@ def network_stats(
             new_distributors=joined.get(period_, 0),
         )
 
-    ranked = s.get("periods", {}).get(p, {}).get("top", [])[:top]
+    if p in pub.periods:
+        ranked = s.get("periods", {}).get(p, {}).get("top", [])[:top]
+    else:  # a period without orders: everyone's GV is 0, so the first by id
+        rows = _read(
+            driver,
+            database,
+            "rollup/top",
+            gen=pub.gen,
+            i=-1,
+            top=max(top, 1),
+            most=rollup.TOP_MOST,
+            k=pub.keys,
+        )
+        ranked = sorted(([r["id"], 0, 0, r["size"]] for r in rows), key=lambda r: r[0])[:top]
     names = {
         r["id"]: r["name"]
         for r in _read(driver, database, "analytics/names", ids=[r[0] for r in ranked], gen=pub.gen)

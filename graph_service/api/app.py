@@ -38,6 +38,7 @@ from graph_service.api.models import (
     MemberOut,
     NetworkOut,
     PageOut,
+    PlacementOut,
     QueryIn,
     QueryOut,
     SearchHit,
@@ -246,6 +247,12 @@ def _routes(app: FastAPI) -> None:
             ctx.driver, ctx.database, id, period, active_pv=ctx.settings.active_threshold, scope_id=ctx.scope
         )
         return [m.to_json() for m in members]
+
+    @app.get("/v1/distributors/{id}/placement", response_model=PlacementOut, tags=["distributors"])
+    def placement(ctx: Viewer, id: IdPath, period: PeriodQ = None) -> Any:
+        """The distributor's place in the binary placement tree and the left and right volumes of
+        the period (the placement subtree under each side, that child included)."""
+        return service.placement(ctx.driver, ctx.database, id, period, scope_id=ctx.scope)
 
     @app.get(
         "/v1/distributors/{id}/downline",

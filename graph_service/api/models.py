@@ -171,3 +171,18 @@ class TableOut(BaseModel):
     rows: list[list[Any]]
     truncated: bool
     elapsed_ms: float | None = None
+
+
+class PlacementSide(BaseModel):
+    id: str | None = Field(description="the child placed on this side (null: the slot is free)")
+    volume: float = Field(description="PV in the period of the placement subtree under this side")
+    members: int
+
+
+class PlacementOut(BaseModel):
+    id: str
+    period: str
+    parent: str | None
+    side: str | None = Field(description="the side of its parent the distributor is placed on")
+    left: PlacementSide
+    right: PlacementSide
