@@ -1,16 +1,19 @@
-// One step of the bottom-up rollup: every distributor at depth $depth, from its own orders and
-// its frontline's already rolled-up figures (the level below was done in the step before).
+// One step of the bottom-up rollup: every distributor at the depths $depths (consecutive, deepest
+// first), from its own orders and its frontline's already rolled-up figures (the level below was
+// done earlier: in a step before, or earlier in this one, whose rows are taken in order).
+// Thin levels are grouped into one step (a 1,500-deep chain is a few round trips, not 1,500).
 // Writes, under the slot's property names $k (a rollup is built in the slot readers do not use,
 // then published at once by switching Publication.slot):
 //   size    downline size               height  max_depth (0 without downline)
 //   dsum    sum of downline levels      levels  head-count per level [level 1, level 2, ...]
 //   pv, gv, act, maxleg   per period, aligned to $periods: PV, GV, active downline count,
 //                         largest leg volume (0 without legs)   -- volumes in ten-thousandths
-// Parameters: $depth, $gen, $periods, $active (threshold, ten-thousandths), $batch,
+// Parameters: $depths, $gen, $periods, $active (threshold, ten-thousandths), $batch,
 //             $k {size, height, dsum, levels, pv, gv, act, maxleg}.
 // Index: distributor_depth (the level), order_distributor_period (own orders).
+UNWIND $depths AS depth
 MATCH (d:Distributor)
-WHERE d.depth = $depth AND d.gen <= $gen
+WHERE d.depth = depth AND d.gen <= $gen
 CALL (d) {
   CALL (d) {
     MATCH (o:Order)
@@ -44,4 +47,4 @@ CALL (d) {
         s + c.act[i] + CASE WHEN c.pv[i] >= $active THEN 1 ELSE 0 END)],
       d[$k.maxleg] = [i IN ps | CASE WHEN n = 0 THEN 0 ELSE
         reduce(m = kids[0].gv[i], c IN kids | CASE WHEN c.gv[i] > m THEN c.gv[i] ELSE m END) END]
-} IN 2 CONCURRENT TRANSACTIONS OF $batch ROWS
+} IN TRANSACTIONS OF $batch ROWS

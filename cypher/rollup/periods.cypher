@@ -1,7 +1,8 @@
-// The periods (months) that have orders, ascending, and the deepest depth: the frame of a rollup.
+// The periods (months) that have orders, ascending, and the head-count of every depth: the frame
+// of a rollup (its steps group thin levels together).
 // Parameters: $gen (the generation rolled up: rows with gen <= $gen count).
-// Returns periods [YYYY-MM ...], max_depth (null on an empty network).
-// Index: order_period (distinct periods), distributor_depth (max).
+// Returns periods [YYYY-MM ...], levels [[depth, distributors] ...] ascending (empty network: []).
+// Index: order_period (distinct periods), distributor_depth.
 CALL () {
   MATCH (o:Order)
   WHERE o.period IS NOT NULL AND o.gen <= $gen
@@ -12,6 +13,8 @@ CALL () {
 CALL () {
   MATCH (d:Distributor)
   WHERE d.depth IS NOT NULL AND d.gen <= $gen
-  RETURN max(d.depth) AS max_depth
+  WITH d.depth AS depth, count(*) AS distributors
+  ORDER BY depth
+  RETURN collect([depth, distributors]) AS levels
 }
-RETURN periods, max_depth
+RETURN periods, levels

@@ -1,10 +1,12 @@
-// One step of the top-down numbering: the frontline of every distributor at depth $depth gets its
-// position in depth-first order (siblings by id), so that anyone's downline is exactly the members
-// numbered (pre, pre + size]: a downline page is one range seek, in tree order.
-// Parameters: $depth, $gen, $batch, $k {pre, size}.
+// One step of the top-down numbering: the frontline of every distributor at the depths $depths
+// (consecutive, shallowest first) gets its position in depth-first order (siblings by id), so that
+// anyone's downline is exactly the members numbered (pre, pre + size]: a downline page is one
+// range seek, in tree order. Thin levels are grouped into one step, as in level.cypher.
+// Parameters: $depths, $gen, $batch, $k {pre, size}.
 // Index: distributor_depth.
+UNWIND $depths AS depth
 MATCH (p:Distributor)
-WHERE p.depth = $depth AND p.gen <= $gen
+WHERE p.depth = depth AND p.gen <= $gen
 CALL (p) {
   MATCH (p)-[:SPONSORS]->(c:Distributor)
   WHERE c.gen <= $gen
@@ -15,4 +17,4 @@ CALL (p) {
   UNWIND range(0, size(kids) - 1) AS i
   WITH kids[i] AS c, starts[i] AS pre
   SET c[$k.pre] = pre
-} IN 2 CONCURRENT TRANSACTIONS OF $batch ROWS
+} IN TRANSACTIONS OF $batch ROWS

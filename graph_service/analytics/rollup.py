@@ -88,21 +88,30 @@ def build(
     with driver.session(database=database) as session:
         frame = session.run(cypher("rollup/periods"), gen=gen).single(strict=True)
         periods: list[str] = list(frame["periods"])
-        max_depth = frame["max_depth"]
-        depth = -1 if max_depth is None else int(max_depth)
+        counts = {int(d): int(n) for d, n in frame["levels"]}
+        depth = max(counts, default=-1)
         t0 = time.perf_counter()
-        for level in range(depth, -1, -1):
+        bottom_up = groups([(d, counts.get(d, 0)) for d in range(depth, -1, -1)], batch)
+        for done, depths in enumerate(bottom_up, 1):
             session.run(
-                cypher("rollup/level"), depth=level, gen=gen, periods=periods, active=active, batch=batch, k=k
+                cypher("rollup/level"),
+                depths=depths,
+                gen=gen,
+                periods=periods,
+                active=active,
+                batch=batch,
+                k=k,
             ).consume()
-            step("rolling up levels", depth - level + 1, depth + 1)
+            step("rolling up levels", done, len(bottom_up))
         timings["levels"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         if depth >= 0:
             session.run(cypher("rollup/preorder_roots"), gen=gen, k=k).consume()
-        for level in range(0, depth):
-            session.run(cypher("rollup/preorder"), depth=level, gen=gen, batch=batch, k=k).consume()
-            step("numbering the tree", level + 1, depth)
+        # the parents at depths 0 .. depth-1 number their frontlines
+        top_down = groups([(d, counts.get(d + 1, 0)) for d in range(0, depth)], batch)
+        for done, depths in enumerate(top_down, 1):
+            session.run(cypher("rollup/preorder"), depths=depths, gen=gen, batch=batch, k=k).consume()
+            step("numbering the tree", done, len(top_down))
         timings["preorder"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         stats = _network_figures(session, gen=gen, periods=periods, active=active, k=k)
@@ -118,6 +127,21 @@ def build(
             seconds=seconds,
         ).consume()
     return RollupSummary(slot, gen, periods, max(depth, 0), seconds, timings)
+
+
+def groups(levels: list[tuple[int, int]], batch: int) -> list[list[int]]:
+    """Consecutive depths in the given order, grouped so a group touches about `batch` members at
+    most; a level bigger than that is a group of its own (committed in batches by the step)."""
+    out: list[list[int]] = []
+    size = 0
+    for depth, members in levels:
+        if out and size + members <= batch:
+            out[-1].append(depth)
+            size += members
+        else:
+            out.append([depth])
+            size = members
+    return out
 
 
 def _network_figures(
