@@ -24,6 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from neo4j import Driver
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired, TransientError
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph_service import __version__
 from graph_service.analytics import service
@@ -53,7 +54,8 @@ PeriodQ = Annotated[
     str | None,
     Query(description="month YYYY-MM (default: the latest with orders)", pattern=r"^\d{4}-\d{2}$"),
 ]
-IdPath = Annotated[str, Path(description="distributor id", min_length=1, max_length=64)]
+# `{id:path}`: ids may hold any character but controls, "/" included (sent percent-encoded)
+IdPath = Annotated[str, Path(description="distributor id (percent-encoded)", min_length=1, max_length=64)]
 RETRY_AFTER_S = 5
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "missing or invalid key"},
@@ -144,6 +146,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def downline_error(_: Request, exc: DownlineError) -> JSONResponse:
         return _error(exc.http_status, exc.code, exc.message)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        headers = dict(exc.headers) if exc.headers else None
+        return _error(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail), headers)
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = "; ".join(
@@ -224,7 +232,7 @@ def _routes(app: FastAPI) -> None:
         """Every period (month) that has orders, ascending."""
         return service.periods(ctx.driver, ctx.database)
 
-    @app.get("/v1/distributors/{id}/stats", response_model=StatsOut, tags=["distributors"])
+    @app.get("/v1/distributors/{id:path}/stats", response_model=StatsOut, tags=["distributors"])
     def stats(ctx: Viewer, id: IdPath, period: PeriodQ = None) -> Any:
         """A distributor's figures for a period (contract section 4)."""
         s = service.distributor_stats(
@@ -232,7 +240,7 @@ def _routes(app: FastAPI) -> None:
         )
         return s.to_json()
 
-    @app.get("/v1/distributors/{id}/legs", response_model=list[LegOut], tags=["distributors"])
+    @app.get("/v1/distributors/{id:path}/legs", response_model=list[LegOut], tags=["distributors"])
     def legs(ctx: Viewer, id: IdPath, period: PeriodQ = None) -> Any:
         """A distributor's legs, by volume (largest first, ties by id), with size and share."""
         s = service.distributor_stats(
@@ -240,7 +248,7 @@ def _routes(app: FastAPI) -> None:
         )
         return [leg.to_json() for leg in s.legs]
 
-    @app.get("/v1/distributors/{id}/upline", response_model=list[MemberOut], tags=["distributors"])
+    @app.get("/v1/distributors/{id:path}/upline", response_model=list[MemberOut], tags=["distributors"])
     def upline(ctx: Viewer, id: IdPath, period: PeriodQ = None) -> Any:
         """The sponsors from the distributor's sponsor up to the root (or the key's scope), nearest first."""
         members = service.upline(
@@ -248,14 +256,14 @@ def _routes(app: FastAPI) -> None:
         )
         return [m.to_json() for m in members]
 
-    @app.get("/v1/distributors/{id}/placement", response_model=PlacementOut, tags=["distributors"])
+    @app.get("/v1/distributors/{id:path}/placement", response_model=PlacementOut, tags=["distributors"])
     def placement(ctx: Viewer, id: IdPath, period: PeriodQ = None) -> Any:
         """The distributor's place in the binary placement tree and the left and right volumes of
         the period (the placement subtree under each side, that child included)."""
         return service.placement(ctx.driver, ctx.database, id, period, scope_id=ctx.scope)
 
     @app.get(
-        "/v1/distributors/{id}/downline",
+        "/v1/distributors/{id:path}/downline",
         response_model=PageOut,
         tags=["distributors"],
         responses={200: {"content": {"text/csv": {}}}},

@@ -10,6 +10,7 @@ import json
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -67,7 +68,7 @@ def test_every_route_but_the_open_ones_needs_a_valid_key(api: str, net: dict[str
     routes = [r for r in create_app().routes if getattr(r, "path", None) not in OPEN]
     assert len(routes) >= 10
     for route in routes:
-        path = route.path.replace("{id}", "R").replace("{key_id}", "x")  # type: ignore[attr-defined]
+        path = route.path.replace("{id:path}", "R").replace("{key_id}", "x")  # type: ignore[attr-defined]
         for method in route.methods:  # type: ignore[attr-defined]
             for headers in ({}, {"Authorization": "Bearer dl_nope_nope"}, {"Authorization": "Basic abc"}):
                 r = httpx.request(method, f"{api}{path}", headers=headers, timeout=30)
@@ -307,3 +308,20 @@ def test_keys_from_the_command_line(api: str, net: dict[str, str], cli_env: dict
     assert "role must be one of" in bad.stderr
     assert run_cli("keys", "create", "--role", "viewer", "--scope", "NOBODY", env=cli_env).returncode == 4
     assert run_cli("keys", "revoke", "nope", env=cli_env).returncode == 4
+
+
+def test_ids_with_slashes_and_query_characters(
+    api: str, net: dict[str, str], driver: Driver, settings: Settings, tmp_path: Path
+) -> None:
+    odd = "Zoë/1 ?&#%"
+    folder = write_folder(tmp_path / "odd", [(odd, "B", "Odd One", "", "", "", "")], [])
+    import_folder(driver, folder, database=settings.neo4j_database)
+    path = f"/v1/distributors/{quote(odd, safe='')}"
+    stats = _get(api, f"{path}/stats", net["viewer"])
+    assert stats.status_code == 200, stats.text
+    assert stats.json()["id"] == odd
+    assert [m["id"] for m in _get(api, f"{path}/upline", net["viewer"]).json()] == ["B", "R"]
+    assert odd in [m["id"] for m in _get(api, "/v1/distributors/B/downline", net["viewer"]).json()["items"]]
+    missing = _get(api, "/v1/no/such/route", net["viewer"])
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "not_found"
