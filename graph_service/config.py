@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     active_pv: float = 100.0
     cypher_timeout_s: float = 10.0  # ad hoc Cypher: server-side time limit
     cypher_max_rows: int = 10_000  # ad hoc Cypher: rows returned at most
+    expensive_per_minute: int = 60  # per key and worker: ad hoc Cypher, named queries, CSV exports
 
     @property
     def active_threshold(self) -> Decimal:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import math
+import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -80,6 +82,41 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
+class TooManyRequests(DownlineError):
+    http_status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
+
+
+class RateLimiter:
+    """A token bucket per key for expensive requests (ad hoc Cypher, named queries, CSV exports):
+    `per_minute` of them, refilled evenly. Kept in each worker: with N workers a key gets up to N
+    times the rate; enough to stop a runaway client, not an accounting device."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key_id: str) -> float:
+        """0 when the request may go on, else the seconds until it may."""
+        if self.per_minute <= 0:
+            return 0.0
+        now = time.monotonic()
+        rate = self.per_minute / 60
+        with self._lock:
+            tokens, at = self._buckets.get(key_id, (float(self.per_minute), now))
+            tokens = min(float(self.per_minute), tokens + (now - at) * rate)
+            if tokens < 1:
+                self._buckets[key_id] = (tokens, now)
+                return (1 - tokens) / rate
+            self._buckets[key_id] = (tokens - 1, now)
+            return 0.0
+
+
 bearer = HTTPBearer(auto_error=False, description="an API key from `downline keys create`")
 
 
@@ -93,6 +130,14 @@ class Context:
     @property
     def scope(self) -> str | None:
         return self.key.scope
+
+    def expensive(self, limiter: RateLimiter) -> None:
+        wait = limiter.take(self.key.id)
+        if wait > 0:
+            raise TooManyRequests(
+                f"this key made more than {limiter.per_minute} expensive requests in a minute; retry later",
+                wait,
+            )
 
 
 def _context(
@@ -129,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.driver = open_driver(settings)
+        app.state.limiter = RateLimiter(settings.expensive_per_minute)
         try:
             yield
         finally:
@@ -144,7 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(DownlineError)
     async def downline_error(_: Request, exc: DownlineError) -> JSONResponse:
-        return _error(exc.http_status, exc.code, exc.message)
+        return _error(exc.http_status, exc.code, exc.message, getattr(exc, "headers", None))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -269,6 +315,7 @@ def _routes(app: FastAPI) -> None:
         responses={200: {"content": {"text/csv": {}}}},
     )
     def downline(
+        request: Request,
         ctx: Viewer,
         id: IdPath,
         period: PeriodQ = None,
@@ -300,6 +347,7 @@ def _routes(app: FastAPI) -> None:
             return page(cursor, limit).to_json()
         if not ctx.key.allows("analyst"):
             raise Forbidden("CSV exports need the analyst role")
+        ctx.expensive(request.app.state.limiter)
         first = page(cursor, service.MAX_PAGE)  # errors (404, 422) before the stream starts
         fields = ["id", "name", "sponsor_id", "level", "depth", "pv", "gv", "downline_size", "active"]
         fields += ["joined_on", "country"]
@@ -353,6 +401,7 @@ def _routes(app: FastAPI) -> None:
         responses={200: {"content": {"text/csv": {}}}},
     )
     def run_query(
+        request: Request,
         ctx: Analyst,
         name: Annotated[str, Path(max_length=64)],
         body: QueryIn | None = None,
@@ -362,6 +411,7 @@ def _routes(app: FastAPI) -> None:
         organisation only."""
         from graph_service.analytics import queries
 
+        ctx.expensive(request.app.state.limiter)
         frame = queries.run_named(
             ctx.driver, ctx.database, name, dict(body.params) if body else {}, scope_id=ctx.scope,
             active_pv=ctx.settings.active_threshold,
@@ -373,7 +423,7 @@ def _routes(app: FastAPI) -> None:
         return {"columns": columns, "rows": rows, "truncated": False}
 
     @app.post("/v1/cypher", response_model=TableOut, tags=["queries"])
-    def cypher(ctx: Analyst, body: CypherIn) -> Any:
+    def cypher(request: Request, ctx: Analyst, body: CypherIn) -> Any:
         """Ad hoc read-only Cypher (analyst or admin, unscoped keys): refused before running when
         it would write, change the schema, administer, LOAD CSV or call a procedure outside the
         allow-list; stopped after a time limit; at most a row cap of rows."""
@@ -381,6 +431,7 @@ def _routes(app: FastAPI) -> None:
 
         if ctx.scope is not None:
             raise Forbidden("a scoped key cannot run ad hoc Cypher (it could read outside its scope)")
+        ctx.expensive(request.app.state.limiter)
         return adhoc.run_adhoc(
             ctx.driver, ctx.database, body.query, body.params, timeout_s=ctx.settings.cypher_timeout_s,
             max_rows=ctx.settings.cypher_max_rows,
