@@ -64,9 +64,6 @@ class Published:
         """The latest period with orders, else the current month."""
         return self.periods[-1] if self.periods else datetime.now(UTC).strftime("%Y-%m")
 
-    def fits(self, active: int) -> bool:
-        return self.slot is not None and self.active == active
-
 
 def published(driver: Driver, database: str, *, with_stats: bool = False) -> Published:
     row = rollup.current(driver, database, with_stats=with_stats)
