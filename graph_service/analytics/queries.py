@@ -44,8 +44,8 @@ import pandas as pd
 from neo4j import Driver, Query
 
 from graph_service.analytics.model import PERIOD
-from graph_service.analytics.service import DEFAULT_ACTIVE_PV, Published, published
-from graph_service.db.queries import _root, cypher
+from graph_service.analytics.service import DEFAULT_ACTIVE_PV, Published, published, scope_of
+from graph_service.db.queries import cypher, names
 from graph_service.errors import BadRequest, NotFound
 from graph_service.fixedpoint import SCALE
 
@@ -196,13 +196,8 @@ def _parse_param(spec: str, query: str) -> QueryParam:
 
 @cache
 def _catalogue() -> dict[str, NamedQuery]:
-    folder = _root().joinpath(FOLDER)
-    names = sorted(
-        entry.name.removesuffix(".cypher")
-        for entry in folder.iterdir()
-        if entry.is_file() and entry.name.endswith(".cypher")
-    )
-    return {name: parse(cypher(f"{FOLDER}/{name}"), name) for name in names}
+    found = (path.removeprefix(f"{FOLDER}/") for path in names(FOLDER))
+    return {name: parse(cypher(f"{FOLDER}/{name}"), name) for name in found}
 
 
 def catalogue() -> list[NamedQuery]:
@@ -300,8 +295,8 @@ def _scaled(active_pv: Decimal | None) -> int:
     return int(threshold * SCALE)
 
 
-def _range(driver: Driver, database: str, pub: Published, distributor_id: str) -> tuple[int, int]:
-    """A distributor's [pre, pre + size] in the live slot; NotFound for an unknown id."""
+def _exists(driver: Driver, database: str, pub: Published, distributor_id: str) -> None:
+    """NotFound for an id nobody has (in the live rollup)."""
     records, _, _ = driver.execute_query(
         cypher("analytics/member"),
         {"id": distributor_id, "gen": pub.gen, "k": pub.keys, "i": -1},
@@ -310,8 +305,6 @@ def _range(driver: Driver, database: str, pub: Published, distributor_id: str) -
     )
     if not records or records[0]["pre"] is None:
         raise NotFound(f"no distributor with id {distributor_id!r}")
-    pre, size = int(records[0]["pre"]), int(records[0]["size"] or 0)
-    return pre, pre + size
 
 
 def run_named(
@@ -335,12 +328,13 @@ def run_named(
     pub = published(driver, database)
     if pub.slot is None and pub.gen > 0:
         raise NotFound("the network has not been rolled up yet: run `downline rollup`")
-    scope = None if scope_id is None else _range(driver, database, pub, scope_id)
+    scope = scope_of(driver, database, scope_id, pub)
     for param in query.params:
         if param.type == "id" and values[param.name] is not None:
-            pre, _ = _range(driver, database, pub, values[param.name])
-            if scope is not None and not scope[0] <= pre <= scope[1]:
-                raise NotFound(f"no distributor with id {values[param.name]!r}")
+            if scope is None:
+                _exists(driver, database, pub, values[param.name])
+            else:  # inside the scope, or NotFound exactly as for an unknown id
+                scope_of(driver, database, scope_id, pub, target=values[param.name])
     period = values.get("period") if query.param("period") is not None else None
     period = period or pub.latest()
     system: dict[str, Any] = {
@@ -351,8 +345,8 @@ def run_named(
         "periods": pub.periods,
         "active": _scaled(active_pv),
         "rollup_active": pub.active,
-        "scope_lo": None if scope is None else scope[0],
-        "scope_hi": None if scope is None else scope[1],
+        "scope_lo": None if scope is None else scope.lo,
+        "scope_hi": None if scope is None else scope.hi,
     }
     frame: pd.DataFrame = driver.execute_query(
         Query(query.text, timeout=TIMEOUT_S),

@@ -248,35 +248,33 @@ class Scope:
 
 
 def scope_of(
-    driver: Driver, database: str, scope_id: str | None, pub: Published | None = None
+    driver: Driver,
+    database: str,
+    scope_id: str | None,
+    pub: Published | None = None,
+    *,
+    target: str | None = None,
 ) -> Scope | None:
-    """The range of a scoped key's distributor (None for an unscoped key)."""
+    """The range of a scoped key's distributor (None for an unscoped key), in one query; with a
+    `target`, NotFound (exactly as for an unknown id) when it lies outside that range."""
     if scope_id is None:
         return None
     pub = pub or published(driver, database)
     _require_rollup(pub)
-    rows = _read(driver, database, "analytics/scope", scope=scope_id, id=scope_id, gen=pub.gen, k=pub.keys)
+    ask = scope_id if target is None else target
+    rows = _read(driver, database, "analytics/scope", scope=scope_id, id=ask, gen=pub.gen, k=pub.keys)
     if not rows or rows[0]["lo"] is None:
         raise NotFound(f"the key's scope {scope_id!r} no longer exists")
-    depth = _read(driver, database, "analytics/member", id=scope_id, gen=pub.gen, k=pub.keys, i=-1)[0][
-        "depth"
-    ]
-    return Scope(scope_id, int(rows[0]["lo"]), int(rows[0]["hi"]), int(depth))
+    if not rows[0]["inside"]:
+        raise NotFound(f"no distributor with id {ask!r}")
+    return Scope(scope_id, int(rows[0]["lo"]), int(rows[0]["hi"]), int(rows[0]["depth"]))
 
 
 def check_scope(
     driver: Driver, database: str, distributor_id: str, scope_id: str | None, pub: Published | None = None
 ) -> None:
     """NotFound, exactly as for an unknown id, when `distributor_id` lies outside the scope."""
-    if scope_id is None:
-        return
-    pub = pub or published(driver, database)
-    _require_rollup(pub)
-    rows = _read(
-        driver, database, "analytics/scope", scope=scope_id, id=distributor_id, gen=pub.gen, k=pub.keys
-    )
-    if not rows or not rows[0]["inside"]:
-        raise NotFound(f"no distributor with id {distributor_id!r}")
+    scope_of(driver, database, scope_id, pub, target=distributor_id)
 
 
 def search(
@@ -338,8 +336,7 @@ def upline(
     pub = published(driver, database)
     _require_rollup(pub)
     p = _period(pub, period)
-    scope = scope_of(driver, database, scope_id, pub)
-    check_scope(driver, database, distributor_id, scope_id, pub)
+    scope = scope_of(driver, database, scope_id, pub, target=distributor_id)
     active = _scaled(active_pv)
     rows = _read(
         driver, database, "analytics/upline", id=distributor_id, gen=pub.gen, k=pub.keys, i=pub.index(p)

@@ -29,6 +29,15 @@ def cypher(name: str) -> str:
     return _root().joinpath(*f"{name}.cypher".split("/")).read_text(encoding="utf-8")
 
 
+def names(folder: str) -> list[str]:
+    """The queries of a folder of `cypher/`, e.g. `names("queries")` -> ["inactive_legs", ...]."""
+    return sorted(
+        f"{folder}/{entry.name.removesuffix('.cypher')}"
+        for entry in _root().joinpath(folder).iterdir()
+        if entry.is_file() and entry.name.endswith(".cypher")
+    )
+
+
 def query(name: str, timeout: float | None = None) -> Query:
     # LiteralString is what the driver wants; these texts come from files in the package, not input.
     return Query(cypher(name), timeout=timeout)
