@@ -65,7 +65,7 @@ def _driver(settings: Settings) -> Iterator[Driver]:
         driver.close()
 
 
-def _run(fn: Callable[[], None]) -> None:
+def run_command(fn: Callable[[], None]) -> None:
     try:
         fn()
     except DownlineError as exc:
@@ -90,7 +90,7 @@ def db_start(
         out.print(info.uri, highlight=False)
         err.print(f"Neo4j {info.version} (pid {info.pid}), browser on http://127.0.0.1:{info.http_port}/")
 
-    _run(go)
+    run_command(go)
 
 
 @db_app.command("fetch")
@@ -103,7 +103,7 @@ def db_fetch() -> None:
         folder = server.ensure_jars(settings)
         err.print(f"Neo4j {NEO4J_VERSION} jars in {folder}")
 
-    _run(go)
+    run_command(go)
 
 
 @db_app.command("stop")
@@ -152,7 +152,7 @@ def db_reset(yes: Annotated[bool, typer.Option("--yes", help="confirm: delete al
             deleted = delete_all(driver, database=settings.neo4j_database)
         err.print(f"deleted {deleted} nodes")
 
-    _run(go)
+    run_command(go)
 
 
 # ---------------------------------------------------------------- data
@@ -325,7 +325,7 @@ def up(
             )
             _serve(host, port, workers=1)
 
-    _run(go)
+    run_command(go)
 
 
 # ---------------------------------------------------------------- serving and keys
@@ -372,7 +372,7 @@ def keys_create(
     from graph_service.api import keys as keystore
 
     def go() -> None:
-        with _reading() as (driver, settings):
+        with reading() as (driver, settings):
             ensure_schema(driver, settings.neo4j_database)
             text, key = keystore.create_key(
                 driver, settings.neo4j_database, role=role, scope=scope, name=name
@@ -383,7 +383,7 @@ def keys_create(
             out.print(text, highlight=False, soft_wrap=True)
             err.print(f"{key.role} key {key.id}" + (f" scoped to {key.scope}" if key.scope else ""))
 
-    _run(go)
+    run_command(go)
 
 
 @keys_app.command("list")
@@ -392,7 +392,7 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="print JSON")
     from graph_service.api import keys as keystore
 
     def go() -> None:
-        with _reading() as (driver, settings):
+        with reading() as (driver, settings):
             found = keystore.list_keys(driver, settings.neo4j_database)
         if as_json:
             out.print_json(json.dumps([k.to_json() for k in found]))
@@ -404,7 +404,7 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="print JSON")
             )
         out.print(table)
 
-    _run(go)
+    run_command(go)
 
 
 @keys_app.command("revoke")
@@ -415,11 +415,11 @@ def keys_revoke(
     from graph_service.api import keys as keystore
 
     def go() -> None:
-        with _reading() as (driver, settings):
+        with reading() as (driver, settings):
             key = keystore.revoke_key(driver, settings.neo4j_database, key_id)
         err.print(f"revoked {key.id} ({key.role})")
 
-    _run(go)
+    run_command(go)
 
 
 # ---------------------------------------------------------------- analytics
@@ -428,12 +428,12 @@ PeriodOpt = Annotated[str | None, typer.Option(help="month YYYY-MM (default: the
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
-def _money(value: Decimal) -> str:
+def money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
 @contextmanager
-def _reading() -> Iterator[tuple[Driver, Settings]]:
+def reading() -> Iterator[tuple[Driver, Settings]]:
     settings = get_settings()
     with _driver(settings) as driver:
         yield driver, settings
@@ -450,7 +450,7 @@ def stats(
     from graph_service.analytics import service
 
     def go() -> None:
-        with _reading() as (driver, settings):
+        with reading() as (driver, settings):
             s = service.distributor_stats(
                 driver,
                 settings.neo4j_database,
@@ -466,8 +466,8 @@ def stats(
         rows = [
             ("sponsor", s.sponsor_id or "(root)"),
             ("depth", str(s.depth)),
-            ("PV", _money(s.pv) + (" (active)" if s.active else "")),
-            ("GV", _money(s.gv)),
+            ("PV", money(s.pv) + (" (active)" if s.active else "")),
+            ("GV", money(s.gv)),
             ("frontline", str(s.frontline)),
             ("downline size", str(s.downline_size)),
             ("active downline", str(s.active_downline)),
@@ -482,12 +482,12 @@ def stats(
         if s.legs:
             legs = Table("leg", "GV", "size", "share", title="legs", title_justify="left")
             for leg in s.legs[:20]:
-                legs.add_row(escape(leg.id), _money(leg.gv), str(leg.size), f"{leg.share:.1%}")
+                legs.add_row(escape(leg.id), money(leg.gv), str(leg.size), f"{leg.share:.1%}")
             if len(s.legs) > 20:
                 legs.add_row(f"... {len(s.legs) - 20} more", "", "", "")
             out.print(legs)
 
-    _run(go)
+    run_command(go)
 
 
 @app.command()
@@ -500,7 +500,7 @@ def network(
     from graph_service.analytics import service
 
     def go() -> None:
-        with _reading() as (driver, settings):
+        with reading() as (driver, settings):
             n = service.network_stats(
                 driver, settings.neo4j_database, period, active_pv=settings.active_threshold, top=top
             )
@@ -514,7 +514,7 @@ def network(
         hist = Table("period", "volume", "retail share", "orders", "active", "new", title="periods")
         for t in n.history or [n.totals]:
             hist.add_row(
-                t.period, _money(t.volume), f"{t.retail_share:.1%}", str(t.orders), str(t.active),
+                t.period, money(t.volume), f"{t.retail_share:.1%}", str(t.orders), str(t.active),
                 str(t.new_distributors),
             )  # fmt: skip
         out.print(hist)
@@ -532,17 +532,17 @@ def network(
         out.print(balance)
         best = Table("id", "name", "GV", "PV", "downline", title=f"top {len(n.top)} by GV {n.period}")
         for r in n.top:
-            best.add_row(escape(r.id), escape(r.name or ""), _money(r.gv), _money(r.pv), str(r.downline_size))
+            best.add_row(escape(r.id), escape(r.name or ""), money(r.gv), money(r.pv), str(r.downline_size))
         out.print(best)
 
-    _run(go)
+    run_command(go)
 
 
 def _members_table(title: str, members: list[Any]) -> Table:
     table = Table("level", "id", "name", "PV", "GV", "downline", "active", title=title, title_justify="left")
     for m in members:
         table.add_row(
-            str(m.level), escape(m.id), escape(m.name or ""), _money(m.pv), _money(m.gv),
+            str(m.level), escape(m.id), escape(m.name or ""), money(m.pv), money(m.gv),
             str(m.downline_size), "yes" if m.active else "",
         )  # fmt: skip
     return table
@@ -558,7 +558,7 @@ def placement(
     from graph_service.analytics import service
 
     def go() -> None:
-        with _reading() as (driver, settings):
+        with reading() as (driver, settings):
             doc = service.placement(driver, settings.neo4j_database, distributor_id, period)
         if as_json:
             out.print_json(json.dumps(doc))
@@ -570,7 +570,7 @@ def placement(
             child = escape(side["id"]) if side["id"] else "(free)"
             out.print(f"  {name:<5} {child:<20} volume {side['volume']:,.2f}  members {side['members']}")
 
-    _run(go)
+    run_command(go)
 
 
 @app.command()
@@ -583,7 +583,7 @@ def upline(
     from graph_service.analytics import service
 
     def go() -> None:
-        with _reading() as (driver, settings):
+        with reading() as (driver, settings):
             members = service.upline(
                 driver, settings.neo4j_database, distributor_id, period, active_pv=settings.active_threshold
             )
@@ -592,7 +592,7 @@ def upline(
             return
         out.print(_members_table(f"upline of {distributor_id}", members))
 
-    _run(go)
+    run_command(go)
 
 
 @app.command()
@@ -615,7 +615,7 @@ def downline(
     from graph_service.analytics import service
 
     def go() -> None:
-        with _reading() as (driver, settings):
+        with reading() as (driver, settings):
 
             def page(after: str | None, size: int) -> Any:
                 return service.downline(
@@ -645,7 +645,7 @@ def downline(
         if p.next_cursor:
             err.print(f"more: --cursor {p.next_cursor}")
 
-    _run(go)
+    run_command(go)
 
 
 @app.command("rollup")
@@ -655,7 +655,7 @@ def rollup_cmd(as_json: JsonOpt = False) -> None:
     from graph_service.analytics import service
 
     def go() -> None:
-        with _reading() as (driver, settings):
+        with reading() as (driver, settings):
             s = service.rebuild(
                 driver,
                 settings.neo4j_database,
@@ -675,7 +675,12 @@ def rollup_cmd(as_json: JsonOpt = False) -> None:
         else:
             out.print(f"rolled up generation {s.gen} ({len(s.periods)} periods) in {s.seconds:.1f}s")
 
-    _run(go)
+    run_command(go)
+
+
+# Commands kept in modules of their own register themselves on `app` when imported here (they
+# import `app` and the helpers above from this module).
+from graph_service import cli_commissions  # noqa: E402, F401
 
 
 def main() -> None:

@@ -10,20 +10,13 @@ key sees its distributor and their downline only: anything else answers 404 as i
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-import threading
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from neo4j import Driver
+from fastapi.responses import JSONResponse
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired, TransientError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -31,9 +24,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from graph_service import __version__
 from graph_service.analytics import service
 from graph_service.api import keys as keystore
+from graph_service.api.deps import (
+    ERRORS,
+    RETRY_AFTER_S,
+    Admin,
+    Analyst,
+    Forbidden,
+    IdPath,
+    PeriodQ,
+    RateLimiter,
+    Viewer,
+    csv_response,
+    plain,
+)
 from graph_service.api.models import (
     CypherIn,
-    ErrorBody,
     KeyCreated,
     KeyIn,
     KeyOut,
@@ -52,119 +57,9 @@ from graph_service.config import Settings, get_settings
 from graph_service.db.driver import open_driver
 from graph_service.errors import DownlineError
 
-PeriodQ = Annotated[
-    str | None,
-    Query(description="month YYYY-MM (default: the latest with orders)", pattern=r"^\d{4}-\d{2}$"),
-]
-# `{id:path}`: ids may hold any character but controls, "/" included (sent percent-encoded)
-IdPath = Annotated[str, Path(description="distributor id (percent-encoded)", min_length=1, max_length=64)]
-RETRY_AFTER_S = 5
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "missing or invalid key"},
-    403: {"model": ErrorBody, "description": "the key's role may not do this"},
-    404: {"model": ErrorBody, "description": "unknown (or outside the key's scope)"},
-    422: {"model": ErrorBody, "description": "malformed input"},
-    503: {"model": ErrorBody, "description": "Neo4j is unavailable; retry after Retry-After seconds"},
-}
-
-
-class Unauthorized(DownlineError):
-    http_status = 401
-    code = "unauthorized"
-
-
-class Forbidden(DownlineError):
-    http_status = 403
-    code = "forbidden"
-
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
-
-
-class TooManyRequests(DownlineError):
-    http_status = 429
-    code = "rate_limited"
-
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
-        self.headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
-
-
-class RateLimiter:
-    """A token bucket per key for expensive requests (ad hoc Cypher, named queries, CSV exports):
-    `per_minute` of them, refilled evenly. Kept in each worker: with N workers a key gets up to N
-    times the rate; enough to stop a runaway client, not an accounting device."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, key_id: str) -> float:
-        """0 when the request may go on, else the seconds until it may."""
-        if self.per_minute <= 0:
-            return 0.0
-        now = time.monotonic()
-        rate = self.per_minute / 60
-        with self._lock:
-            tokens, at = self._buckets.get(key_id, (float(self.per_minute), now))
-            tokens = min(float(self.per_minute), tokens + (now - at) * rate)
-            if tokens < 1:
-                self._buckets[key_id] = (tokens, now)
-                return (1 - tokens) / rate
-            self._buckets[key_id] = (tokens - 1, now)
-            return 0.0
-
-
-bearer = HTTPBearer(auto_error=False, description="an API key from `downline keys create`")
-
-
-class Context:
-    """What a route gets: the driver, the database and the caller's key."""
-
-    def __init__(self, driver: Driver, settings: Settings, key: keystore.ApiKey) -> None:
-        self.driver, self.settings, self.key = driver, settings, key
-        self.database = settings.neo4j_database
-
-    @property
-    def scope(self) -> str | None:
-        return self.key.scope
-
-    def expensive(self, limiter: RateLimiter) -> None:
-        wait = limiter.take(self.key.id)
-        if wait > 0:
-            raise TooManyRequests(
-                f"this key made more than {limiter.per_minute} expensive requests in a minute; retry later",
-                wait,
-            )
-
-
-def _context(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Context:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("send an API key as `Authorization: Bearer KEY`")
-    driver: Driver = request.app.state.driver
-    settings: Settings = request.app.state.settings
-    key = keystore.verify(driver, settings.neo4j_database, credentials.credentials)
-    if key is None:
-        raise Unauthorized("the API key is not valid (unknown or revoked)")
-    return Context(driver, settings, key)
-
-
-def role(needed: keystore.Role) -> Callable[..., Context]:
-    def check(ctx: Annotated[Context, Depends(_context)]) -> Context:
-        if not ctx.key.allows(needed):
-            raise Forbidden(f"this needs the {needed} role (the key is {ctx.key.role})")
-        return ctx
-
-    return check
-
-
-Viewer = Annotated[Context, Depends(role("viewer"))]
-Analyst = Annotated[Context, Depends(role("analyst"))]
-Admin = Annotated[Context, Depends(role("admin"))]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -220,39 +115,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     _routes(app)
     return app
-
-
-def _csv(rows: Iterator[list[Any]], header: list[str], filename: str) -> StreamingResponse:
-    def lines() -> Iterator[str]:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow(row)
-            if buf.tell() > 64_000:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
-
-    return StreamingResponse(
-        lines(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-safe cell: numpy scalars to Python, NaN to null, dates to ISO text."""
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "iso_format"):
-        return value.iso_format()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 class Health(BaseModel):
@@ -362,7 +224,7 @@ def _routes(app: FastAPI) -> None:
                     return
                 current = page(current.next_cursor, service.MAX_PAGE)
 
-        return _csv(rows(), fields, f"downline-{id}.csv")
+        return csv_response(rows(), fields, f"downline-{id}.csv")
 
     @app.get("/v1/search", response_model=list[SearchHit], tags=["distributors"])
     def search(
@@ -417,9 +279,9 @@ def _routes(app: FastAPI) -> None:
             active_pv=ctx.settings.active_threshold,
         )  # fmt: skip
         columns = [str(c) for c in frame.columns]
-        rows = [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+        rows = [[plain(v) for v in row] for row in frame.itertuples(index=False, name=None)]
         if format == "csv":
-            return _csv(iter(rows), columns, f"{name}.csv")
+            return csv_response(iter(rows), columns, f"{name}.csv")
         return {"columns": columns, "rows": rows, "truncated": False}
 
     @app.post("/v1/cypher", response_model=TableOut, tags=["queries"])

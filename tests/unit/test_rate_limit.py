@@ -1,16 +1,16 @@
-"""The per-key token bucket of the API (graph_service.api.app.RateLimiter)."""
+"""The per-key token bucket of the API (graph_service.api.deps.RateLimiter)."""
 
 from __future__ import annotations
 
 import pytest
 
-from graph_service.api import app as api_app
-from graph_service.api.app import RateLimiter
+from graph_service.api import deps
+from graph_service.api.deps import RateLimiter
 
 
 def test_a_bucket_empties_then_refills_evenly(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [1000.0]
-    monkeypatch.setattr(api_app.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(deps.time, "monotonic", lambda: now[0])
     limiter = RateLimiter(per_minute=3)
     assert [limiter.take("k") for _ in range(3)] == [0.0, 0.0, 0.0]
     assert limiter.take("k") == pytest.approx(20.0)  # one token every 20 s
