@@ -280,12 +280,20 @@ def _link_plugins(settings: Settings, jars: Path) -> None:
             shutil.copy2(jar, dest)
 
 
+def new_password() -> str:
+    """A random password (about 150 bits) that never starts with "-": `neo4j-admin` would read
+    such an argument as an option and refuse it (one fresh server in 64 failed to start)."""
+    return "dl" + secrets.token_urlsafe(24)
+
+
 def _ensure_password(settings: Settings, java: str, jars: Path, conf: Path) -> None:
     pw_file = password_file(settings)
     auth_ini = _home(settings) / "data" / "dbms" / "auth.ini"
     if pw_file.exists() and auth_ini.exists():
         return
-    password = pw_file.read_text().strip() if pw_file.exists() else secrets.token_urlsafe(24)
+    password = pw_file.read_text().strip() if pw_file.exists() else ""
+    if not password or password.startswith("-"):  # none yet, or one an older version left unusable
+        password = new_password()
     pw_file.touch(mode=0o600, exist_ok=True)
     pw_file.chmod(0o600)
     pw_file.write_text(password + "\n")
