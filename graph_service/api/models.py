@@ -186,3 +186,18 @@ class PlacementOut(BaseModel):
     side: str | None = Field(description="the side of its parent the distributor is placed on")
     left: PlacementSide
     right: PlacementSide
+
+
+class MatrixOut(BaseModel):
+    id: str
+    parent: str | None = Field(
+        description="the matrix parent; null for a matrix root (or a parent outside the key's scope)"
+    )
+    children: list[str] = Field(description="members directly under, in the order they were placed")
+    level: int = Field(description="links up to the matrix root (0 for a root)")
+    width: int = Field(description="the matrix width the network was placed with")
+    open_direct: int = Field(description="free positions directly under the distributor")
+    open_positions: int = Field(
+        description="free positions within `open_levels` levels below: width^k on level k, less those taken"
+    )
+    open_levels: int

@@ -1,9 +1,10 @@
 """The arithmetic of a commission run (contract section 5), vectorised with numpy, without Neo4j.
 
-A `Network` is the sponsor forest, the binary placement forest and the monthly PV as arrays (a
-Cypher loader builds it; `Network.from_rows` builds it from plain rows). `commission_run` turns it
-and a validated `Plan` into a `RunResult`: each earner's amounts in cents per component, ranks,
-every line that makes up those amounts, and the run's totals.
+A `Network` is the sponsor forest, the binary placement forest, the matrix placement (built by
+the imports, graph_service/matrix.py) and the monthly PV as arrays (a Cypher loader builds it;
+`Network.from_rows` builds it from plain rows). `commission_run` turns it and a validated `Plan`
+into a `RunResult`: each earner's amounts in cents per component, ranks, every line that makes up
+those amounts, and the run's totals.
 
 Money is exact throughout. Volumes are integers in ten-thousandths of a point (`fixedpoint.SCALE`);
 plan numbers are Decimals, turned into integer factors once, so every product is an exact integer
@@ -31,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from graph_service.compensation.plan import Binary, Plan, Unilevel
+from graph_service.compensation.plan import Binary, Matrix, Plan, Unilevel
 from graph_service.errors import DownlineError
 from graph_service.fixedpoint import SCALE
 
@@ -40,9 +41,10 @@ __all__ = [
     "DistributorRow",
     "InvalidNetwork",
     "Lines",
-    "MatrixPlacementRequired",
+    "MatrixNotPlaced",
     "Network",
     "OrderRow",
+    "PlanMismatch",
     "RunResult",
     "commission_run",
     "months_between",
@@ -65,11 +67,21 @@ class InvalidNetwork(DownlineError):
     code = "invalid_network"
 
 
-class MatrixPlacementRequired(DownlineError):
-    """The plan has a matrix, whose tree the product builds; the engine has no placement for it yet."""
+class MatrixNotPlaced(DownlineError):
+    """The plan has a `[matrix]` but the network comes without a matrix placement (a database
+    loaded before the matrix existed, not yet placed by an import)."""
 
-    http_status = 501
-    code = "matrix_placement_required"
+    exit_code = 2
+    http_status = 409
+    code = "matrix_not_placed"
+
+
+class PlanMismatch(DownlineError):
+    """The plan does not fit the network: its `[matrix]` width is not the placement's."""
+
+    exit_code = 2
+    http_status = 422
+    code = "plan_mismatch"
 
 
 # -- the input ------------------------------------------------------------------------------------
@@ -80,6 +92,7 @@ class DistributorRow(NamedTuple):
     sponsor_id: str | None
     placement_parent_id: str | None = None
     placement_side: str | None = None  # "L" or "R"
+    matrix_parent_id: str | None = None  # None for a matrix root (see Network.from_rows(matrix=))
 
 
 class OrderRow(NamedTuple):
@@ -112,11 +125,15 @@ class Network:
     placement_side: npt.NDArray[np.int8]  # LEFT, RIGHT, or -1 outside the placement tree
     months: list[str]  # from the first month with orders up to the period, months without orders too
     pv: IntArray  # (member, month) in ten-thousandths
+    matrix_parent: IntArray | None = None  # -1 for a matrix root; None: no matrix placement
 
     def __post_init__(self) -> None:
         n = len(self.ids)
         problems: list[str] = []
-        for name in ("sponsor", "depth", "placement_parent", "placement_side"):
+        names = ["sponsor", "depth", "placement_parent", "placement_side"]
+        if self.matrix_parent is not None:
+            names.append("matrix_parent")
+        for name in names:
             if getattr(self, name).shape != (n,):
                 problems.append(f"{name} must have shape ({n},)")
         if not self.months:
@@ -142,6 +159,12 @@ class Network:
                 slots = parent[placed] * 2 + side[placed]
                 if np.unique(slots).size != slots.size:
                     problems.append("a placement slot is taken twice")
+            matrix = self.matrix_parent
+            if matrix is not None and n:
+                if matrix.min() < -1 or matrix.max() >= n:
+                    problems.append("a matrix parent points outside the network")
+                else:
+                    _depths(matrix)  # InvalidNetwork on a cycle
         if problems:
             raise InvalidNetwork("; ".join(problems))
 
@@ -151,9 +174,16 @@ class Network:
 
     @classmethod
     def from_rows(
-        cls, *, distributors: Iterable[DistributorRow], orders: Iterable[OrderRow], period: str
+        cls,
+        *,
+        distributors: Iterable[DistributorRow],
+        orders: Iterable[OrderRow],
+        period: str,
+        matrix: bool = False,
     ) -> Network:
-        """Arrays from plain rows (any order); orders after `period` are left out."""
+        """Arrays from plain rows (any order); orders after `period` are left out. With
+        `matrix=True` the rows' `matrix_parent_id` is the matrix placement (None: a matrix root);
+        without it the network has no matrix placement."""
         rows = list(distributors)
         ids = [row.id for row in rows]
         index = {i: k for k, i in enumerate(ids)}
@@ -162,6 +192,11 @@ class Network:
             parent = np.array(
                 [index[r.placement_parent_id] if r.placement_parent_id else -1 for r in rows], np.int64
             )
+            matrix_parent = None
+            if matrix:
+                matrix_parent = np.array(
+                    [index[r.matrix_parent_id] if r.matrix_parent_id else -1 for r in rows], np.int64
+                ).reshape(len(rows))
         except KeyError as exc:
             raise InvalidNetwork(f"unknown distributor {exc.args[0]!r}") from exc
         sides = {"L": LEFT, "R": RIGHT, None: -1}
@@ -174,7 +209,14 @@ class Network:
         for o in order_rows:
             pv[index[o.distributor_id], column[o.period]] += o.volume
         return cls(
-            ids, sponsor.reshape(len(rows)), _depths(sponsor), parent.reshape(len(rows)), side, months, pv
+            ids,
+            sponsor.reshape(len(rows)),
+            _depths(sponsor),
+            parent.reshape(len(rows)),
+            side,
+            months,
+            pv,
+            matrix_parent,
         )
 
 
@@ -358,6 +400,8 @@ def _amount_exponent(plan: Plan) -> int:
     places = [CENT_DIGITS]
     if plan.unilevel is not None:
         places += [4 + _digits(Fraction(r) * money) for r in plan.unilevel.rates]
+    if plan.matrix is not None:
+        places += [4 + _digits(Fraction(r) * money) for r in plan.matrix.rates]
     if (binary := plan.binary) is not None:
         places.append(_digits(Fraction(binary.pair_unit) * Fraction(binary.pair_rate) * money))
         if binary.cap is not None:
@@ -369,9 +413,7 @@ def _amount_exponent(plan: Plan) -> int:
 def commission_run(network: Network, plan: Plan) -> RunResult:
     """The commission run of `plan` for `network.period` (the last of `network.months`)."""
     if plan.matrix is not None:
-        raise MatrixPlacementRequired(
-            "matrix runs need the matrix placement, which this engine does not build yet"
-        )
+        _check_matrix(network, plan.matrix)
     n = len(network.ids)
     pv = np.ascontiguousarray(network.pv[:, -1])
     active_threshold = _ceil(Fraction(plan.active_pv) * SCALE)
@@ -384,6 +426,8 @@ def commission_run(network: Network, plan: Plan) -> RunResult:
         parts += _unilevel(network, plan, plan.unilevel, active, sponsor_levels, exponent, rates)
     if plan.binary is not None:
         parts += _binary(network, plan, plan.binary, active_threshold, exponent, rates)
+    if plan.matrix is not None:
+        parts += _matrix(network, plan, plan.matrix, active, exponent, rates)
     rank = np.full(n, -1, np.int64)
     if plan.ranks:
         rank, rank_part = _ranks(network, plan, active, sponsor_levels, exponent)
@@ -475,6 +519,57 @@ def _unilevel(
         rates.append(rate)
         parts.append(
             _Part(earner, source, UNILEVEL, np.full(earner.size, level, np.int64), base,
+                  len(rates) - 1, _times(base, factor))
+        )  # fmt: skip
+    return parts
+
+
+def _check_matrix(network: Network, matrix: Matrix) -> None:
+    placed = network.matrix_parent
+    if placed is None:
+        raise MatrixNotPlaced(
+            "the plan has a [matrix] section but the network has no matrix placement (imports place "
+            "everyone; a database loaded before the matrix is placed by its next import)"
+        )
+    under = placed[placed >= 0]
+    widest = int(np.bincount(under).max()) if under.size else 0
+    if widest > matrix.width:
+        raise PlanMismatch(
+            f"the plan's matrix has width {matrix.width}, but the placement has {widest} members "
+            "directly under one member"
+        )
+
+
+def _matrix(
+    network: Network,
+    plan: Plan,
+    matrix: Matrix,
+    active: npt.NDArray[np.bool_],
+    exponent: int,
+    rates: list[Decimal],
+) -> list[_Part]:
+    """Each source's PV to its k-th matrix upline when that upline is active; no compression: an
+    inactive upline keeps its level and is not paid."""
+    assert network.matrix_parent is not None
+    hop = network.matrix_parent
+    pv = np.ascontiguousarray(network.pv[:, -1])
+    money = Fraction(plan.money_per_pv)
+    sources = np.flatnonzero(pv != 0)
+    upline = sources
+    parts: list[_Part] = []
+    for level, rate in enumerate(matrix.rates, start=1):
+        upline = hop[upline]
+        reached = upline >= 0
+        upline, sources = upline[reached], sources[reached]
+        if upline.size == 0:
+            break
+        paid = active[upline]
+        earner, source = upline[paid], sources[paid]
+        base = pv[source]
+        factor = _whole(Fraction(rate) * money * 10 ** (exponent - 4))
+        rates.append(rate)
+        parts.append(
+            _Part(earner, source, MATRIX, np.full(earner.size, level, np.int64), base,
                   len(rates) - 1, _times(base, factor))
         )  # fmt: skip
     return parts

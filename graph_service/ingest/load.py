@@ -6,16 +6,19 @@ All or nothing without one giant transaction (Neo4j keeps a transaction's state 
 1. take the import lease (one import at a time; a dead holder's lease is taken over);
 2. sweep what a crashed import left staged (rows with gen above the published generation);
 3. finish the validation against the database; any problem ends here, nothing written;
-4. write new distributors, their links and new orders in committed batches, all marked with
-   this import's generation `gen = published + 1`: readers see only `gen <= published`, so
-   none of it is visible yet;
+   then place the newcomers in the forced matrix, in memory (graph_service/matrix.py);
+4. write new distributors (with their matrix positions, in placement order), their links and
+   new orders in committed batches, all marked with this import's generation
+   `gen = published + 1`: readers see only `gen <= published`, so none of it is visible yet;
 5. roll the network up again, including the staged rows, into the rollup slot readers do not
    use (graph_service/analytics/rollup.py);
 6. publish in one small transaction: changes to existing distributors, the Import record,
-   `Publication.gen = gen` and `Publication.slot`. Before that commit readers see none of the
-   import and the old figures, after it all of it and the new ones.
+   the matrix record (MatrixConfig: width, next placement number), `Publication.gen = gen` and
+   `Publication.slot`. Before that commit readers see none of the import and the old figures,
+   after it all of it and the new ones.
 
 A kill at any point before step 6 leaves only invisible staged rows, swept by the next import.
+An import whose DOWNLINE_MATRIX_WIDTH differs from the recorded width is refused before step 2.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from typing import Any
 
 from neo4j import Driver, ManagedTransaction, Session
 
+from graph_service import matrix
 from graph_service.analytics import rollup
+from graph_service.config import get_settings
 from graph_service.db.lease import LEASE_STALE_SECONDS, ImportBusy, acquire, heartbeat, release
 from graph_service.db.queries import cypher
 from graph_service.db.schema import ensure_schema
@@ -65,6 +70,7 @@ class ImportSummary:
     periods: list[str]
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    matrix_placed: int = 0  # matrix positions taken (newcomers, and earlier members not yet placed)
 
     @property
     def changed(self) -> bool:
@@ -153,9 +159,14 @@ def import_folder(
     lease_stale_seconds: float = LEASE_STALE_SECONDS,
     active_pv: int = 100 * SCALE,
     rollup_batch: int = rollup.LEVEL_BATCH,
+    matrix_width: int | None = None,
 ) -> ImportSummary:
-    """Validate and load a data folder; raise InvalidInput (nothing written) on any problem."""
+    """Validate and load a data folder; raise InvalidInput (nothing written) on any problem.
+
+    `matrix_width` defaults to the DOWNLINE_MATRIX_WIDTH setting; MatrixWidthMismatch (nothing
+    written) when it differs from the width the matrix was placed with."""
     began = time.perf_counter()
+    width = get_settings().matrix_width if matrix_width is None else matrix_width
     timings: dict[str, float] = {}
 
     def step(name: str, done: int, total: int) -> None:
@@ -175,8 +186,11 @@ def import_folder(
         acquire(session, import_id, lease_stale_seconds, step)
         try:
             published = int(session.run(cypher("import/published")).single(strict=True)["gen"])
+            config = matrix.read_config(session)
+            matrix.check_width(config, width)
             t0 = time.perf_counter()
             swept = _sweep(session, published)
+            swept += matrix.sweep_unpublished(session, config)
             timings["sweep"] = time.perf_counter() - t0
             if swept:
                 step("removed rows of an unfinished import", swept, swept)
@@ -186,14 +200,27 @@ def import_folder(
             timings["check"] = time.perf_counter() - t0
             if plan.problems:
                 raise InvalidInput(plan.problems.items, plan.problems.total)
-            if not plan.changes_anything:
+            if not plan.changes_anything and not (config is None and published > 0):
                 return _summary(None, plan, began, timings)
+            step("placing in the matrix", 0, 1)
+            placement = matrix.plan_import(
+                session, width=width, config=config, published=published, newcomers=plan.new_distributors
+            )
+            timings["matrix"] = placement.seconds
+            step("placing in the matrix", 1, 1)
+            _place_earlier(driver, database, session, placement, import_id, batch_rows, step, timings)
+            if not plan.changes_anything:
+                # a database loaded before the matrix and nothing new: only the placement publishes
+                session.execute_write(_record_matrix, placement)
+                return _summary(None, plan, began, timings, placement)
             gen = published + 1
             new_ids = {d.id for d in plan.new_distributors}
             # placements of new distributors are staged; of visible ones, applied when publishing
             staged = [p for p in plan.placements if p[0] in new_ids]
             visible = [p for p in plan.placements if p[0] not in new_ids]
-            _stage(driver, database, session, plan, staged, import_id, gen, batch_rows, step, timings)
+            _stage(
+                driver, database, session, plan, placement, staged, import_id, gen, batch_rows, step, timings
+            )
             t0 = time.perf_counter()
 
             def rolling(name: str, done: int, total: int) -> None:
@@ -207,11 +234,11 @@ def import_folder(
             timings["rollup"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             step("publishing", 0, 1)
-            _publish(session, plan, visible, import_id, folder, published, gen, slot, batch_rows)
+            _publish(session, plan, placement, visible, import_id, folder, published, gen, slot, batch_rows)
             timings["publish"] = time.perf_counter() - t0
         finally:
             release(session, import_id)
-    return _summary(import_id, plan, began, timings)
+    return _summary(import_id, plan, began, timings, placement)
 
 
 def _sweep(session: Session, published: int) -> int:
@@ -269,7 +296,11 @@ def _batched(
 
 
 def _summary(
-    import_id: str | None, plan: ImportPlan, began: float, timings: dict[str, float]
+    import_id: str | None,
+    plan: ImportPlan,
+    began: float,
+    timings: dict[str, float],
+    placement: matrix.ImportPlacement | None = None,
 ) -> ImportSummary:
     return ImportSummary(
         import_id=import_id,
@@ -282,7 +313,48 @@ def _summary(
         periods=plan.orders.periods(),
         seconds=time.perf_counter() - began,
         timings=timings,
+        matrix_placed=0 if placement is None else placement.count,
     )
+
+
+def _place_earlier(
+    driver: Driver,
+    database: str,
+    session: Session,
+    placement: matrix.ImportPlacement,
+    import_id: str,
+    batch_rows: int,
+    step: Progress,
+    timings: dict[str, float],
+) -> None:
+    """Positions of published distributors not placed yet (a database loaded before the matrix),
+    in committed batches; readers wait for the MatrixConfig written when publishing."""
+    earlier = placement.earlier
+    if not len(earlier):
+        return
+    t0 = time.perf_counter()
+    _batched(
+        driver,
+        database,
+        session,
+        import_id,
+        "matrix/place_existing",
+        earlier.rows,
+        len(earlier),
+        batch_rows,
+        step,
+    )
+    timings["matrix_earlier"] = time.perf_counter() - t0
+
+
+def _record_matrix(tx: ManagedTransaction, placement: matrix.ImportPlacement) -> None:
+    row = tx.run(cypher("matrix/record"), width=placement.width, next_seq=placement.next_seq).single(
+        strict=True
+    )
+    if int(row["width"]) != placement.width:  # cannot happen under the lease; never publish a mix
+        raise matrix.MatrixWidthMismatch(
+            f"the matrix was placed with width {row['width']} meanwhile; nothing published"
+        )
 
 
 def _stage(
@@ -290,6 +362,7 @@ def _stage(
     database: str,
     session: Session,
     plan: ImportPlan,
+    placement: matrix.ImportPlacement,
     staged: list[tuple[str, str, str]],
     import_id: str,
     gen: int,
@@ -298,14 +371,20 @@ def _stage(
     timings: dict[str, float],
 ) -> None:
     """Everything that creates new rows, in committed batches under the unpublished `gen`;
-    `staged` are the placements (child, parent, side) of new distributors."""
+    `staged` are the placements (child, parent, side) of new distributors. Distributors are
+    created in matrix placement order: sponsors and matrix parents come before their members."""
     t0 = time.perf_counter()
-    new = plan.new_distributors
+    by_id = {d.id: d for d in plan.new_distributors}
+    positions = placement.new
+    new = [by_id[i] for i in positions.ids]
     placed = {c: (p, side) for c, p, side in staged}
 
     def distributor_rows(start: int, stop: int) -> list[dict[str, Any]]:
         return [
             {
+                "matrix_parent_id": positions.parent_ids[k],
+                "matrix_seq": positions.seqs[k],
+                "matrix_depth": positions.depths[k],
                 "id": d.id,
                 "sponsor_id": d.sponsor_id,
                 "name": d.name,
@@ -316,7 +395,7 @@ def _stage(
                 "placement_parent_id": placed.get(d.id, (None, None))[0],
                 "placement_side": placed.get(d.id, (None, None))[1],
             }
-            for d in new[start:stop]
+            for k, d in zip(range(start, stop), new[start:stop], strict=True)
         ]
 
     _batched(
@@ -373,6 +452,7 @@ def _stage(
 def _publish(
     session: Session,
     plan: ImportPlan,
+    placement: matrix.ImportPlacement,
     visible: list[tuple[str, str, str]],
     import_id: str,
     folder: Path,
@@ -382,7 +462,7 @@ def _publish(
     batch_rows: int,
 ) -> None:
     """One transaction: changes to visible distributors (`visible`: placements they gain), the
-    Import record, the new generation."""
+    Import record, the matrix record, the new generation."""
     existing_placements = [{"child": c, "parent": p, "side": s} for c, p, s in visible]
     updates = [
         {"id": r.id, "name": r.name, "country": r.country, "joined_on": r.joined_on} for r in plan.updates
@@ -403,6 +483,7 @@ def _publish(
             orders_added=len(plan.orders),
             periods=plan.orders.periods(),
         ).consume()
+        _record_matrix(tx, placement)
         if tx.run(cypher("import/publish"), published=published, gen=gen, slot=slot).single() is None:
             raise ImportBusy("the published generation moved during this import; nothing published")
 

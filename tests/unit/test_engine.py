@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,14 +16,16 @@ from graph_service.compensation.engine import (
     COMPONENTS,
     DistributorRow,
     InvalidNetwork,
-    MatrixPlacementRequired,
+    MatrixNotPlaced,
     Network,
     OrderRow,
+    PlanMismatch,
     RunResult,
     commission_run,
 )
 from graph_service.compensation.plan import Plan
 from graph_service.fixedpoint import SCALE
+from graph_service.matrix import Batch, Positions, place
 from tests.reference import Net, Order
 from tests.reference_commissions import Line, Member
 from tests.reference_commissions import commission_run as reference_run
@@ -35,15 +37,27 @@ MONTHS = ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
 # -- building both sides from the same data -------------------------------------------------------
 
 
+def _matrix_parents(members: list[Member], width: int) -> dict[str, str | None]:
+    """The product's own placement (graph_service.matrix), everyone placed by one import."""
+    batch = Batch([m.id for m in members], [m.sponsor_id for m in members], [m.joined_on for m in members])
+    (placed,) = place(width, Positions(), [batch], next_seq=0)
+    return dict(zip(placed.ids, placed.parent_ids, strict=True))
+
+
 def _both(
     members: list[Member], orders: list[Order], plan: dict[str, Any], period: str
 ) -> tuple[RunResult, Any]:
+    # the engine is given the product's placement; the reference builds its own from the contract
+    width = int(plan["matrix"]["width"]) if plan.get("matrix") else 3
+    matrix_parent = _matrix_parents(members, width)
     network = Network.from_rows(
         distributors=[
-            DistributorRow(m.id, m.sponsor_id, m.placement_parent_id, m.placement_side) for m in members
+            DistributorRow(m.id, m.sponsor_id, m.placement_parent_id, m.placement_side, matrix_parent[m.id])
+            for m in members
         ],
         orders=[OrderRow(o.distributor_id, o.period, int(o.volume * SCALE)) for o in orders],
         period=period,
+        matrix=True,
     )
     engine = commission_run(network, Plan.model_validate(plan))
     return engine, reference_run(Net(members, orders), plan, period)
@@ -103,6 +117,7 @@ def _networks(draw: st.DrawFn) -> tuple[list[Member], list[Order], str]:
     ids = [f"d{k}" for k in range(n)]
     slots: set[tuple[str, str]] = set()
     members: list[Member] = []
+    days = [None, *(date(2025, 1, 1) + timedelta(days=k) for k in range(5))]
     for k, i in enumerate(ids):
         sponsor = None if k == 0 or draw(st.integers(0, 5)) == 0 else ids[draw(st.integers(0, k - 1))]
         parent = side = None
@@ -111,7 +126,7 @@ def _networks(draw: st.DrawFn) -> tuple[list[Member], list[Order], str]:
             if candidate not in slots:
                 slots.add(candidate)
                 parent, side = candidate
-        members.append(Member(i, sponsor, None, None, parent, side))
+        members.append(Member(i, sponsor, None, draw(st.sampled_from(days)), parent, side))
     members = draw(st.permutations(members))  # indices need not follow the sponsor order
     period = draw(st.sampled_from([*MONTHS, *MONTHS, "2025-10", "2026-05"]))
     month = st.one_of(st.just(period), st.sampled_from(MONTHS))  # half the orders in the period
@@ -147,6 +162,11 @@ def _plans(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             binary["max_carry"] = draw(st.sampled_from([D(0), D(100), D(250), D("333.3")]))
         plan["binary"] = binary
+    if draw(st.booleans()):
+        plan["matrix"] = {
+            "width": draw(st.integers(1, 4)),
+            "rates": draw(st.lists(_rates, min_size=1, max_size=5)),
+        }
     count = draw(st.integers(0, 3))
     if count:
         pvs = sorted(draw(st.sampled_from([D(0), D(50), D(100), D(200)])) for _ in range(count))
@@ -286,8 +306,42 @@ def test_lines_frame() -> None:
 
 def test_matrix_plans_need_the_matrix_placement() -> None:
     network = Network.from_rows(distributors=[DistributorRow("R", None)], orders=[], period="2026-01")
-    with pytest.raises(MatrixPlacementRequired, match="matrix placement"):
+    with pytest.raises(MatrixNotPlaced, match="no matrix placement"):
         commission_run(network, Plan.model_validate({"name": "m", "matrix": {"width": 2, "rates": [0.1]}}))
+    assert MatrixNotPlaced.exit_code == 2
+
+
+def test_matrix_placement_wider_than_the_plan_is_refused() -> None:
+    rows = [DistributorRow("R", None), *(DistributorRow(x, "R", None, None, "R") for x in "ABC")]
+    network = Network.from_rows(distributors=rows, orders=[], period="2026-01", matrix=True)
+    plan = Plan.model_validate({"name": "m", "matrix": {"width": 2, "rates": [0.1]}})
+    with pytest.raises(PlanMismatch, match="width 2"):
+        commission_run(network, plan)
+    assert (PlanMismatch.http_status, PlanMismatch.exit_code) == (422, 2)
+
+
+def _m(i: str, sponsor: str | None, day: int) -> Member:
+    return Member(i, sponsor, None, date(2025, 1, 1) + timedelta(days=day))
+
+
+def test_matrix_pays_active_uplines_without_compression() -> None:
+    # width 2: R over A, B; C and D spill under A; E under B. D's PV pays A (level 1) and R
+    # (level 2); B is inactive, so E's PV pays nobody at level 1 and R at level 2.
+    members = [_m("R", None, 0), _m("A", "R", 1), _m("B", "R", 2), _m("C", "R", 3), _m("D", "R", 4),
+               _m("E", "R", 5)]  # fmt: skip
+    orders = [_o(1, "R", "2026-05-01", "100"), _o(2, "A", "2026-05-01", "150"),
+              _o(3, "B", "2026-05-01", "40"), _o(4, "D", "2026-05-01", "1000"),
+              _o(5, "E", "2026-05-01", "200")]  # fmt: skip
+    plan = {"name": "mx", "money_per_pv": D(2), "matrix": {"width": 2, "rates": [0.1, 0.05]}}
+    engine, ref = _both(members, orders, plan, "2026-05")
+    _assert_same(engine, ref)
+    paid = {i: _cents(int(engine.matrix[k])) for k, i in enumerate(engine.ids) if engine.matrix[k]}
+    # A: D 1000 * 0.1 * 2 = 200. R: A 150*0.1*2 = 30, B 40*0.1*2 = 8, D 1000*0.05*2 = 100, E 200*0.05*2 = 20
+    assert paid == {"A": D("200.00"), "R": D("158.00")}
+    levels = {(engine.ids[int(e)], engine.ids[int(s)]): int(lv) for e, s, lv, c in
+              zip(engine.lines.earner, engine.lines.source, engine.lines.level, engine.lines.component,
+                  strict=True) if COMPONENTS[int(c)] == "matrix"}  # fmt: skip
+    assert levels == {("A", "D"): 1, ("R", "A"): 1, ("R", "B"): 1, ("R", "D"): 2, ("R", "E"): 2}
 
 
 def test_bad_networks_are_refused() -> None:
@@ -304,3 +358,10 @@ def test_bad_networks_are_refused() -> None:
     with pytest.raises(InvalidNetwork, match="depth"):
         Network(["A", "B"], np.array([-1, 0]), np.array([0, 2]), np.array([-1, -1]),
                 np.array([-1, -1], np.int8), ["2026-01"], np.zeros((2, 1), np.int64))  # fmt: skip
+    with pytest.raises(InvalidNetwork, match="cycle"):
+        Network(["A", "B"], np.array([-1, 0]), np.array([0, 1]), np.array([-1, -1]),
+                np.array([-1, -1], np.int8), ["2026-01"], np.zeros((2, 1), np.int64),
+                np.array([1, 0]))  # fmt: skip
+    with pytest.raises(InvalidNetwork, match="matrix parent"):
+        Network(["A"], np.array([-1]), np.array([0]), np.array([-1]), np.array([-1], np.int8),
+                ["2026-01"], np.zeros((1, 1), np.int64), np.array([5]))  # fmt: skip
