@@ -1,0 +1,214 @@
+"""Network health through the real Neo4j against the independent reference
+(tests/reference_health.py): random networks with refunds, several roots, empty periods and join
+dates, a stored commission run under a random plan (its money from tests/reference_commissions.py),
+a scoped organisation, and a later import that must not change the run's figures. Then the
+command line (`downline health`, `downline disclosure`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import deque
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from neo4j import Driver
+
+from graph_service.analytics import health
+from graph_service.compensation import runs
+from graph_service.config import Settings
+from graph_service.db.admin import delete_all
+from graph_service.db.schema import ensure_schema
+from graph_service.errors import BadRequest, NotFound
+from tests import reference_health as ref
+from tests.helpers import run_cli
+from tests.integration.test_commission_runs import load, plan_of
+from tests.reference import Net, Order
+from tests.reference_commissions import Member, dec
+from tests.reference_commissions import commission_run as reference_run
+from tests.unit.test_engine import _plans
+from tests.unit.test_health import compare
+
+D = Decimal
+PERIODS = ["2025-10", "2025-11", "2026-01", "2026-02"]  # 2025-12 has no orders
+ASKED = [*PERIODS, "2025-12", "2026-03"]
+LATER = "2026-03"  # only the second import brings orders here
+ids = st.sampled_from(["", "é", ' "q"', ",c", "中"])  # suffixes: Unicode, quotes, commas in ids
+volumes = st.one_of(st.integers(-15_000, 30_000), st.sampled_from([10_000, 9_999, 10_500, 0])).map(
+    lambda c: D(c).scaleb(-2)
+)
+joins = st.none() | st.dates(date(2024, 12, 1), date(2026, 3, 31))
+
+
+def _orders(draw: st.DrawFn, who: list[str], periods: list[str], first: int) -> list[Order]:
+    out: list[Order] = []
+    for member in who:
+        for _ in range(draw(st.integers(0, 3))):
+            day = date.fromisoformat(f"{draw(st.sampled_from(periods))}-{draw(st.integers(1, 28)):02d}")
+            buyer = draw(st.sampled_from(["retail", "retail", "self"]))
+            out.append(Order(f"o{first + len(out)}", member, day, draw(volumes), buyer))
+    return out
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> dict[str, Any]:
+    n = draw(st.integers(1, 14))
+    names = [f"d{k}{draw(ids)}" for k in range(n)]
+    members = []
+    for k, name in enumerate(names):
+        sponsor = None if k == 0 or draw(st.integers(0, 5)) == 0 else names[draw(st.integers(0, k - 1))]
+        members.append(Member(name, sponsor, None, draw(joins)))
+    orders = _orders(draw, names, PERIODS, 0)
+    newcomer = Member("late", names[draw(st.integers(0, n - 1))], None, date(2026, 3, 2))
+    later = _orders(draw, [*draw(st.lists(st.sampled_from(names), max_size=3)), "late"], [*PERIODS, LATER],
+                    len(orders))  # fmt: skip
+    return {
+        "members": draw(st.permutations(members)),
+        "orders": orders,
+        "newcomer": newcomer,
+        "later": later,
+        "asked": draw(st.sampled_from(ASKED)),
+        "run_period": draw(st.sampled_from(PERIODS)),
+        "scope": names[draw(st.integers(0, n - 1))],
+    }
+
+
+def organisation(net: Net, top: str) -> Net:
+    """`top` and their downline, `top` as a root: what a key scoped to `top` sees."""
+    kept, queue = [top], deque([top])
+    while queue:
+        for child in net.children[queue.popleft()]:
+            kept.append(child)
+            queue.append(child)
+    inside = set(kept)
+    people = [net.distributors[i] for i in kept]
+    people = [Member(d.id, None if d.id == top else d.sponsor_id, d.name, d.joined_on) for d in people]
+    return Net(people, [o for o in net.orders if o.distributor_id in inside])
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],  # cleaned per example
+)
+@given(case=cases(), plan=_plans())
+def test_health_matches_the_reference(
+    driver: Driver, settings: Settings, case: dict[str, Any], plan: dict[str, Any]
+) -> None:
+    db = settings.neo4j_database
+    delete_all(driver, database=db)
+    ensure_schema(driver, db)
+    members: list[Member] = case["members"]
+    load(driver, db, members, case["orders"])
+    net = Net(members, case["orders"])
+    asked, period, scope = case["asked"], case["run_period"], case["scope"]
+
+    # without a run: every published distributor, the default threshold
+    got = health.period_health(driver, db, asked, active_pv=D(100)).to_json()
+    compare(got, ref.health(net, asked, D(100)))
+    assert (got["run_id"], got["gini"], got["scope"]) == (None, None, None)
+    inside = organisation(net, scope)
+    compare(health.period_health(driver, db, asked, scope_id=scope, active_pv=D(100)).to_json(),
+            ref.health(inside, asked, D(100)))  # fmt: skip
+
+    # with a run: its period, its plan's threshold, everyone's money (0 for non-earners)
+    if "matrix" in plan:  # the import placed everyone at the configured width; a plan must match it
+        plan["matrix"]["width"] = settings.matrix_width
+    summary = runs.run_commissions(driver, db, plan_of(plan), period)
+    money = reference_run(net, plan, period)
+    earned = {i: row["total"] for i, row in money.earners.items()}
+    threshold = dec(plan.get("active_pv", 100))
+    want = ref.health(net, period, threshold, earnings=earned, lines=money.lines)
+    got = health.period_health(driver, db, None, summary.run_id).to_json()
+    compare(got, want)
+    assert got["distributors"] == summary.distributors
+    assert got["total_paid"] == float(summary.total)
+    assert (got["run_id"], got["plan"]) == (summary.run_id, summary.plan)
+    mine = {i: earned[i] for i in inside.distributors}
+    scoped = health.period_health(driver, db, period, summary.run_id, scope)
+    compare(scoped.to_json(), ref.health(inside, period, threshold, earnings=mine))
+    assert scoped.to_json()["paid_depth_share"] is None  # flows are company-wide
+
+    # a later import (new orders, a newcomer) leaves the run's figures as they were
+    load(driver, db, [case["newcomer"]], case["later"])
+    compare(health.period_health(driver, db, period, summary.run_id).to_json(), want)
+    grown = Net([*members, case["newcomer"]], [*case["orders"], *case["later"]])
+    compare(
+        health.period_health(driver, db, asked, active_pv=D(100)).to_json(), ref.health(grown, asked, D(100))
+    )
+
+
+def test_run_and_period_must_agree_and_unknowns_are_not_found(driver: Driver, settings: Settings) -> None:
+    db = settings.neo4j_database
+    load(driver, db, [Member("R", None), Member("A", "R")], [Order("o1", "A", date(2026, 1, 3), D(120))])
+    run = runs.run_commissions(
+        driver, db, plan_of({"name": "u", "unilevel": {"rates": [D("0.1")]}}), "2026-01"
+    )
+    assert health.period_health(driver, db, "2026-01", run.run_id).period == "2026-01"
+    assert health.period_health(driver, db, None, run.run_id).period == "2026-01"
+    with pytest.raises(BadRequest, match="is for period 2026-01, not 2026-02"):
+        health.period_health(driver, db, "2026-02", run.run_id)
+    with pytest.raises(BadRequest):
+        health.period_health(driver, db, "2026-13")
+    with pytest.raises(NotFound):
+        health.period_health(driver, db, None, "no-such-run")
+    with pytest.raises(NotFound):
+        health.period_health(driver, db, None, scope_id="nobody")
+    with pytest.raises(NotFound):
+        health.disclosure(driver, db, "no-such-run")
+    # the latest period with orders by default
+    assert health.period_health(driver, db).period == "2026-01"
+
+
+def test_an_empty_database(driver: Driver, settings: Settings) -> None:
+    report = health.period_health(driver, settings.neo4j_database, "2026-01")
+    assert (report.distributors, report.active, report.retail_share, report.median_pv) == (0, 0, 0.0, 0.0)
+    assert report.score == 100
+
+
+def test_the_command_line(
+    driver: Driver, settings: Settings, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    db = settings.neo4j_database
+    members = [Member("R", None, None, date(2025, 12, 1)), Member("A", "R", None, date(2026, 1, 2)),
+               Member("B", "A", None, date(2026, 1, 5))]  # fmt: skip
+    orders = [Order("o1", "R", date(2026, 1, 3), D(150)), Order("o2", "A", date(2026, 1, 4), D(104), "self"),
+              Order("o3", "B", date(2026, 1, 9), D(80))]  # fmt: skip
+    load(driver, db, members, orders)
+    plan = {"name": "Plan <b>&", "unilevel": {"rates": [D("0.1"), D("0.05")]},
+            "ranks": [{"name": "Star", "pv": 100, "gv": 200}]}  # fmt: skip
+    run = runs.run_commissions(driver, db, plan_of(plan), "2026-01")
+
+    plain = run_cli("health", "--period", "2026-01", "--json", env=cli_env)
+    assert plain.returncode == 0, plain.stderr
+    assert json.loads(plain.stdout) == health.period_health(driver, db, "2026-01").to_json()
+    with_run = run_cli("health", "--run", run.run_id, "--json", env=cli_env)
+    doc = json.loads(with_run.stdout)
+    assert doc == health.period_health(driver, db, None, run.run_id).to_json()
+    assert doc["distributors"] == 3
+    assert doc["zero_earner_share"] == pytest.approx(1 / 3)  # B earns nothing
+    table = run_cli("health", "--run", run.run_id, env=cli_env)
+    assert table.returncode == 0, table.stderr
+    assert "Gini" in table.stdout
+    assert "score" in table.stdout
+    mismatch = run_cli("health", "--run", run.run_id, "--period", "2026-02", env=cli_env)
+    assert mismatch.returncode == 2
+    assert "is for period 2026-01" in mismatch.stderr
+
+    as_csv = run_cli("disclosure", run.run_id, "--csv", env=cli_env)
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [r["group"] for r in rows] == ["All distributors", "No rank", "Star"]
+    assert rows[0]["members"] == "3"
+    page = tmp_path / "ids.html"
+    assert run_cli("disclosure", run.run_id, "--html", str(page), env=cli_env).returncode == 0
+    text = page.read_text(encoding="utf-8")
+    assert "Plan &lt;b&gt;&amp;" in text
+    assert "<b>&" not in text
+    assert run_cli("disclosure", run.run_id, env=cli_env).returncode == 0
+    assert run_cli("disclosure", "nope", env=cli_env).returncode == 4
