@@ -623,3 +623,154 @@ def rebuild(
     """Roll up the published network again (e.g. after changing the active threshold) and switch
     readers to it at once. Holds the import lease: imports wait, and vice versa."""
     return rollup.rebuild(driver, database, active=_scaled(active_pv), batch=batch)
+
+
+# -- ranked frontlines and bounded windows (the dashboard's explorer and legs page) -------------
+
+
+def _ranked_start(
+    driver: Driver, database: str, period: str | None, cursor: str | None, limit: int
+) -> tuple[Published, str, int]:
+    """The published state, the period and the rows to skip of a ranked page."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
+    pub = published(driver, database)
+    _require_rollup(pub)
+    return pub, _period(pub, period), 0 if cursor is None else _from_cursor(pub, cursor)
+
+
+def _ranked_page(pub: Published, rows: list[dict[str, Any]], skip: int, level: int, active: int) -> Page:
+    """A page of ranked members from a `{total, children}` row (none: an empty page)."""
+    total = int(rows[0]["total"]) if rows else 0
+    items = [_member(c, level, active) for c in (rows[0]["children"] if rows else [])]
+    more = skip + len(items) < total
+    return Page(items=items, next_cursor=_cursor(pub, skip + len(items)) if more else None, total=total)
+
+
+def frontline_by_gv(
+    driver: Driver,
+    database: str,
+    distributor_id: str,
+    period: str | None = None,
+    *,
+    cursor: str | None = None,
+    limit: int = 10,
+    active_pv: Decimal | None = None,
+    scope_id: str | None = None,
+) -> Page:
+    """A page of `distributor_id`'s frontline ranked by GV in the period (largest first, ties by
+    id); `total` is the frontline's size, `next_cursor` continues with the next members. Reads the
+    frontline only (cypher/analytics/frontline_by_gv.cypher), whatever the size of the downline."""
+    pub, p, skip = _ranked_start(driver, database, period, cursor, limit)
+    check_scope(driver, database, distributor_id, scope_id, pub)
+    rows = _read(
+        driver, database, "analytics/frontline_by_gv", ids=[distributor_id], gen=pub.gen, k=pub.keys,
+        i=pub.index(p), skip=skip, limit=limit,
+    )  # fmt: skip
+    if not rows:
+        raise NotFound(f"no distributor with id {distributor_id!r}")
+    return _ranked_page(pub, rows, skip, 1, _scaled(active_pv))
+
+
+def roots_by_gv(
+    driver: Driver,
+    database: str,
+    period: str | None = None,
+    *,
+    cursor: str | None = None,
+    limit: int = 10,
+    active_pv: Decimal | None = None,
+    scope_id: str | None = None,
+) -> Page:
+    """A page of the roots of the sponsor forest ranked by GV in the period (largest first, ties
+    by id). With a scope: the scope's distributor alone, the top of everything the key sees."""
+    pub, p, skip = _ranked_start(driver, database, period, cursor, limit)
+    active = _scaled(active_pv)
+    if scope_id is not None:
+        s = distributor_stats(driver, database, scope_id, p, active_pv=active_pv, scope_id=scope_id)
+        me = Member(
+            id=s.id, name=s.name, sponsor_id=s.sponsor_id, level=0, depth=s.depth, pv=s.pv, gv=s.gv,
+            downline_size=s.downline_size, active=s.active,
+        )  # fmt: skip
+        return Page(items=[me], next_cursor=None, total=1)
+    rows = _read(
+        driver, database, "analytics/roots_by_gv", gen=pub.gen, k=pub.keys, i=pub.index(p), skip=skip,
+        limit=limit,
+    )  # fmt: skip
+    return _ranked_page(pub, rows, skip, 0, active)
+
+
+WINDOW_COLUMNS = ["id", "parent", "name", "level", "pv", "gv", "members", "active", "hidden", "kind"]
+
+
+def downline_window(
+    driver: Driver,
+    database: str,
+    distributor_id: str,
+    period: str | None = None,
+    *,
+    max_depth: int = 3,
+    per_node: int = 8,
+    max_nodes: int = 2_000,
+    active_pv: Decimal | None = None,
+    scope_id: str | None = None,
+) -> pd.DataFrame:
+    """A bounded window of `distributor_id`'s downline for a sunburst or icicle: the distributor,
+    then level by level down to `max_depth` the top `per_node` of each member's frontline by GV,
+    and for each member whose frontline is not shown whole one row of kind "more" standing for the
+    rest (their members and GV from the rollup: a member's frontline holds `size` members and
+    `GV - PV` of volume, so the rest is what the shown ones leave). Stops deepening before the
+    window would pass `max_nodes` rows. Never reads the downline beyond the rows it returns.
+
+    Columns WINDOW_COLUMNS: id, parent ("" for the distributor), name, level (0 = the
+    distributor), pv, gv (floats), members (the member and their downline; for "more" the members
+    of the hidden legs), active, hidden (hidden frontline members, "more" rows only), kind
+    ("member" or "more"). Rows of one parent are ranked by GV."""
+    if not 1 <= max_depth <= 10:
+        raise BadRequest("max_depth must be between 1 and 10")
+    if not 1 <= per_node <= 100:
+        raise BadRequest("per_node must be between 1 and 100")
+    pub = published(driver, database)
+    _require_rollup(pub)
+    p = _period(pub, period)
+    top = distributor_stats(driver, database, distributor_id, p, active_pv=active_pv, scope_id=scope_id)
+    active = _scaled(active_pv)
+    out: list[dict[str, Any]] = [
+        {"id": top.id, "parent": "", "name": top.name, "level": 0, "pv": float(top.pv),
+         "gv": float(top.gv), "members": top.downline_size + 1, "active": top.active, "hidden": 0,
+         "kind": "member"}
+    ]  # fmt: skip
+    frontier = [(top.id, top.pv, top.gv, top.downline_size)] if top.downline_size else []
+    for level in range(1, max_depth + 1):
+        if not frontier or len(out) + len(frontier) * (per_node + 1) > max_nodes:
+            break
+        rows = _read(
+            driver, database, "analytics/frontline_by_gv", ids=[f[0] for f in frontier], gen=pub.gen,
+            k=pub.keys, i=pub.index(p), skip=0, limit=per_node,
+        )  # fmt: skip
+        by_parent = {r["parent"]: r for r in rows}
+        after: list[tuple[str, Decimal, Decimal, int]] = []
+        for parent, pv, gv, size in frontier:
+            r = by_parent.get(parent)
+            if r is None:
+                continue
+            shown = [_member(c, level, active) for c in r["children"]]
+            for m in shown:
+                out.append(
+                    {"id": m.id, "parent": parent, "name": m.name, "level": level, "pv": float(m.pv),
+                     "gv": float(m.gv), "members": m.downline_size + 1, "active": m.active, "hidden": 0,
+                     "kind": "member"}
+                )  # fmt: skip
+                if m.downline_size:
+                    after.append((m.id, m.pv, m.gv, m.downline_size))
+            hidden = int(r["total"]) - len(shown)
+            if hidden > 0:
+                out.append(
+                    {"id": f"{parent}\x1fmore", "parent": parent, "name": f"{hidden} more",
+                     "level": level, "pv": 0.0,
+                     "gv": float(gv - pv - sum((m.gv for m in shown), Decimal(0))),
+                     "members": size - sum(m.downline_size + 1 for m in shown), "active": False,
+                     "hidden": hidden, "kind": "more"}
+                )  # fmt: skip
+        frontier = after
+    return pd.DataFrame(out, columns=WINDOW_COLUMNS)
