@@ -11,6 +11,7 @@ help:
 	@echo "make up     - venv, Neo4j from Maven Central, demo network, serve (prints URLs)"
 	@echo "make test   - lint, type check and the test suite against a real Neo4j"
 	@echo "make bench  - benchmarks at 10k/100k/1M, written to benchmarks/RESULTS.md"
+	@echo "make soak   - the reliability suite with many kills at random points"
 	@echo "make down   - stop the local Neo4j server"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -43,11 +44,16 @@ test: lint typecheck neo4j
 test-all: lint typecheck neo4j
 	$(BIN)/pytest
 
+# the reliability suite with many more kills at random points (DOWNLINE_SOAK_SEED replays one)
+soak: neo4j
+	DOWNLINE_SOAK_REPEATS=$${DOWNLINE_SOAK_REPEATS:-25} $(BIN)/pytest tests/reliability
+
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 bench: neo4j
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.run
 
 clean:

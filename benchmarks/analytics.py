@@ -229,7 +229,8 @@ def run(
     del edges, pv_rows
     if net.periods != summary.periods:
         raise AssertionError(f"periods: orders {net.periods} != rollup {summary.periods}")
-    if not service.published(driver, database).fits(ACTIVE):
+    live = service.published(driver, database)
+    if live.slot is None or live.active != ACTIVE:
         raise AssertionError("the service would not read the fresh rollup (slot or threshold)")
 
     n = len(net.ids)

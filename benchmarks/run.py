@@ -7,7 +7,8 @@ machine and the date. Sizes: `python -m benchmarks.run --sizes 10000,100000,1000
 After each size's import the analytics are measured on it (benchmarks/analytics.py): the full
 rollup against a naive Cypher query and a practical limit (Bolt + numpy), and the latency of the
 service. `--skip-import` measures only the analytics, on the network already imported (the last
-size): handy when iterating on them.
+size): handy when iterating on them. Then the peers (benchmarks/peers.py): the same figures from the
+same CSV files in PostgreSQL (started here), networkx and pandas, checked against the rollup.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import analytics, http_load
+from benchmarks import analytics, commissions, dashboard, http_load, peers
 from graph_service.config import NEO4J_VERSION, Settings
 from graph_service.db import server
 from graph_service.db.admin import delete_all
@@ -182,11 +183,46 @@ def http_markdown(rows: list[tuple[int, http_load.LoadResult | str]]) -> list[st
     return [*lines, ""]
 
 
+def bench_commissions(settings: Settings) -> commissions.CommissionResult | str:
+    try:
+        return commissions.run(settings)
+    except Exception as exc:  # recorded in RESULTS.md, the run goes on
+        return f"{type(exc).__name__}: {exc}"
+
+
+def bench_peers(
+    settings: Settings, size: int, measured: analytics.AnalyticsResult | str
+) -> peers.PeersResult | str:
+    """The rollup's figures computed by PostgreSQL, networkx and pandas from the imported CSVs."""
+    try:
+        with open_driver(settings) as driver:
+            return peers.run(
+                driver,
+                settings.neo4j_database,
+                ROOT / "data" / f"net-{size}",
+                measured=None if isinstance(measured, str) else measured,
+                rollup_note=measured if isinstance(measured, str) else "",
+            )
+    except Exception as exc:  # recorded in RESULTS.md, the run goes on
+        return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+
+
+def bench_dashboard(settings: Settings) -> dashboard.DashboardResult | str:
+    """Every dashboard page's first paint in headless Chromium, and the explorer's expansion."""
+    try:
+        return dashboard.run(settings)
+    except Exception as exc:  # recorded in RESULTS.md, the run goes on
+        return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+
+
 def write_results(
     results: list[ImportResult],
     measured: list[tuple[int, analytics.AnalyticsResult | str]],
     settings: Settings,
     loads: list[tuple[int, http_load.LoadResult | str]] | None = None,
+    runs: list[tuple[int, commissions.CommissionResult | str]] | None = None,
+    compared: list[tuple[int, peers.PeersResult | str]] | None = None,
+    screens: list[tuple[int, dashboard.DashboardResult | str]] | None = None,
 ) -> Path:
     out = ROOT / "RESULTS.md"
     lines = [
@@ -220,8 +256,34 @@ def write_results(
         lines += analytics.markdown([a for _, a in measured if not isinstance(a, str)])
         lines += [f"Analytics at {size:,} FAILED: {a}" for size, a in measured if isinstance(a, str)]
         lines.append("")
+    if compared:
+        lines += peers.markdown([c for _, c in compared if not isinstance(c, str)])
+        lines += [f"Peers at {size:,} FAILED: {c}" for size, c in compared if isinstance(c, str)]
+        lines.append("")
     if loads:
         lines += http_markdown(loads)
+    if runs:
+        lines += [
+            "## Commission runs (`downline commissions run`: computed, stored whole, read back)",
+            "",
+            "Goal: a full run (unilevel + binary + ranks) on 1M members in under 60 s.",
+            "",
+        ]
+        lines += commissions.markdown([r for _, r in runs if not isinstance(r, str)])
+        lines += [f"Commission run at {size:,} FAILED: {r}" for size, r in runs if isinstance(r, str)]
+        lines.append("")
+    if screens:
+        lines += [
+            "## Dashboard first paint (headless Chromium against `downline serve`)",
+            "",
+            "Goal: every page ready (its own figures drawn) under 2 s at 1M members; expanding a node "
+            "in the explorer under 300 ms of server time. benchmarks/dashboard.py says what each page "
+            "waits for.",
+            "",
+        ]
+        lines += dashboard.markdown([d for _, d in screens if not isinstance(d, str)])
+        lines += [f"Dashboard at {size:,} FAILED: {d}" for size, d in screens if isinstance(d, str)]
+        lines.append("")
     # hand-written findings below the marker survive a new run
     notes = ""
     if out.exists() and NOTES_MARKER in out.read_text():
@@ -250,6 +312,9 @@ def main() -> None:
     results: list[ImportResult] = []
     measured: list[tuple[int, analytics.AnalyticsResult | str]] = []
     loads: list[tuple[int, http_load.LoadResult | str]] = []
+    runs: list[tuple[int, commissions.CommissionResult | str]] = []
+    compared: list[tuple[int, peers.PeersResult | str]] = []
+    screens: list[tuple[int, dashboard.DashboardResult | str]] = []
     sizes = [int(s) for s in args.sizes.split(",")]
     for size in sizes[-1:] if args.skip_import else sizes:
         if not args.skip_import:
@@ -262,10 +327,22 @@ def main() -> None:
         row = {"size": size, "analytics_error": outcome} if isinstance(outcome, str) else asdict(outcome)
         print(json.dumps(row), flush=True)
         measured.append((size, outcome))
+        peer = bench_peers(settings, size, outcome)
+        doc = peer if isinstance(peer, str) else asdict(peer)
+        print(json.dumps({"size": size, "peers": doc}), flush=True)
+        compared.append((size, peer))
         load = bench_http(settings)
         print(json.dumps({"size": size, "http": load if isinstance(load, str) else asdict(load)}), flush=True)
         loads.append((size, load))
-    path = write_results(results, measured, settings, loads)
+        run = bench_commissions(settings)
+        doc = run if isinstance(run, str) else asdict(run)
+        print(json.dumps({"size": size, "commissions": doc}), flush=True)
+        runs.append((size, run))
+        screen = bench_dashboard(settings)  # after the commission runs: the flows page shows one
+        doc = screen if isinstance(screen, str) else asdict(screen)
+        print(json.dumps({"size": size, "dashboard": doc}), flush=True)
+        screens.append((size, screen))
+    path = write_results(results, measured, settings, loads, runs, compared, screens)
     print(f"wrote {path}; python peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB")
     if any(isinstance(a, str) for _, a in measured):
         sys.exit(1)
