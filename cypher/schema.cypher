@@ -5,6 +5,9 @@
 //                placement_parent_id, placement_side})
 // (sponsor:Distributor)-[:SPONSORS]->(recruit:Distributor)          the sponsor tree
 // (parent:Distributor)-[:PLACES {side: 'L'|'R'}]->(child:Distributor)  the binary placement tree
+// (parent:Distributor)-[:MATRIX {seq}]->(child:Distributor)  the forced matrix, placed by the
+//     imports; the child also carries matrix_parent_id, matrix_seq (global placement order) and
+//     matrix_depth. (:MatrixConfig {id: 1, width, next_seq}) records the width once published.
 // (:Order {id, distributor_id, ordered_on, period, volume, amount, buyer, import_id})
 //     volume and amount are integers in ten-thousandths (fixed point, exact sums)
 // (:Import {id, gen, at, distributors_added, orders_added, ...})       one per published import
@@ -26,6 +29,7 @@ CREATE CONSTRAINT import_lock_id IF NOT EXISTS FOR (l:ImportLock) REQUIRE l.id I
 CREATE INDEX order_distributor_period IF NOT EXISTS FOR (o:Order) ON (o.distributor_id, o.period);
 CREATE INDEX order_period IF NOT EXISTS FOR (o:Order) ON (o.period);
 CREATE CONSTRAINT publication_id IF NOT EXISTS FOR (p:Publication) REQUIRE p.id IS UNIQUE;
+CREATE CONSTRAINT matrix_config_id IF NOT EXISTS FOR (c:MatrixConfig) REQUIRE c.id IS UNIQUE;
 // staged rows of an unpublished import are found (and swept) by generation
 CREATE INDEX distributor_gen IF NOT EXISTS FOR (d:Distributor) ON (d.gen);
 CREATE INDEX order_gen IF NOT EXISTS FOR (o:Order) ON (o.gen);
@@ -37,3 +41,7 @@ CREATE CONSTRAINT rollup_slot IF NOT EXISTS FOR (r:Rollup) REQUIRE r.slot IS UNI
 CREATE INDEX distributor_pre_0 IF NOT EXISTS FOR (d:Distributor) ON (d.r0_pre);
 CREATE INDEX distributor_pre_1 IF NOT EXISTS FOR (d:Distributor) ON (d.r1_pre);
 CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.id IS UNIQUE;
+// commission runs (graph_service/compensation/runs.py): a run node and its chunks of earners
+CREATE CONSTRAINT commission_run_id IF NOT EXISTS FOR (r:CommissionRun) REQUIRE r.id IS UNIQUE;
+CREATE CONSTRAINT run_chunk_bucket IF NOT EXISTS FOR (c:RunChunk) REQUIRE (c.run_id, c.bucket) IS UNIQUE;
+CREATE INDEX run_chunk_run IF NOT EXISTS FOR (c:RunChunk) ON (c.run_id);

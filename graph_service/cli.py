@@ -317,6 +317,7 @@ def up(
         if serve:
             base = f"http://{host}:{port}"
             out.print(f"API:       {base}/v1   (OpenAPI: {base}/docs)", highlight=False)
+            out.print(f"dashboard: {base}/dashboard/   (log in with the admin key)", highlight=False)
             out.print(f"admin key: {text}", highlight=False, soft_wrap=True)
             out.print(
                 f"try:       curl -H 'Authorization: Bearer {text}' {base}/v1/network",
@@ -680,7 +681,7 @@ def rollup_cmd(as_json: JsonOpt = False) -> None:
 
 # Commands kept in modules of their own register themselves on `app` when imported here (they
 # import `app` and the helpers above from this module).
-from graph_service import cli_commissions  # noqa: E402, F401
+from graph_service import cli_commissions, cli_health, cli_matrix  # noqa: E402, F401
 
 
 def main() -> None:

@@ -42,6 +42,20 @@ class Settings(BaseSettings):
     cypher_timeout_s: float = 10.0  # ad hoc Cypher: server-side time limit
     cypher_max_rows: int = 10_000  # ad hoc Cypher: rows returned at most
     expensive_per_minute: int = 60  # per key and worker: ad hoc Cypher, named queries, CSV exports
+    run_lines_per_write: int = Field(default=100_000, ge=1)  # commission runs: lines per write transaction
+    run_earners_per_chunk: int = Field(default=512, ge=1)  # commission runs: earners per stored chunk
+    run_stale_seconds: float = Field(default=120.0, ge=0)  # a run being written and silent this long: dead
+    # forced matrix: members directly under each member; recorded with the first placement, and an
+    # import with another width is refused (placements never move)
+    matrix_width: int = Field(default=3, ge=1)
+    # network health (graph_service/analytics/health.py): red-flag thresholds and the summary score
+    health_min_retail_share: float = Field(default=0.5, ge=0, le=1)  # fires below
+    health_max_zero_earner_share: float = Field(default=0.75, ge=0, le=1)  # fires above
+    health_max_bunching: float = Field(default=0.3, ge=0, le=1)  # fires above
+    health_bunching_band: float = Field(default=0.1, gt=0, le=10)  # band [t, t * (1 + band))
+    health_max_top1_share: float = Field(default=0.5, ge=0, le=1)  # fires above
+    health_max_deep_pay_share: float = Field(default=0.5, ge=0, le=1)  # fires above
+    health_flag_weight: int = Field(default=20, ge=0, le=100)  # score = 100 - weight per fired flag
 
     @property
     def active_threshold(self) -> Decimal:

@@ -23,7 +23,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph_service import __version__
 from graph_service.analytics import service
+from graph_service.api import commissions
+from graph_service.api import health as health_routes
 from graph_service.api import keys as keystore
+from graph_service.api.dashboard_mount import mount_dashboard
 from graph_service.api.deps import (
     ERRORS,
     RETRY_AFTER_S,
@@ -43,6 +46,7 @@ from graph_service.api.models import (
     KeyIn,
     KeyOut,
     LegOut,
+    MatrixOut,
     MemberOut,
     NetworkOut,
     PageOut,
@@ -55,7 +59,7 @@ from graph_service.api.models import (
 )
 from graph_service.config import Settings, get_settings
 from graph_service.db.driver import open_driver
-from graph_service.errors import DownlineError
+from graph_service.errors import DownlineError, InvalidInput
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -85,7 +89,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(DownlineError)
     async def downline_error(_: Request, exc: DownlineError) -> JSONResponse:
-        return _error(exc.http_status, exc.code, exc.message, getattr(exc, "headers", None))
+        response = _error(exc.http_status, exc.code, exc.message, getattr(exc, "headers", None))
+        if isinstance(exc, InvalidInput):  # a plan refused: every problem, located
+            problems = [p.as_dict() for p in exc.problems]
+            body = {"error": exc.code, "message": exc.message, "problems": problems}
+            response = JSONResponse(body, status_code=exc.http_status)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -114,6 +123,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     _routes(app)
+    app.include_router(commissions.router)
+    app.include_router(health_routes.router)
+    mount_dashboard(app, settings)
     return app
 
 
@@ -169,6 +181,15 @@ def _routes(app: FastAPI) -> None:
         """The distributor's place in the binary placement tree and the left and right volumes of
         the period (the placement subtree under each side, that child included)."""
         return service.placement(ctx.driver, ctx.database, id, period, scope_id=ctx.scope)
+
+    @app.get("/v1/distributors/{id:path}/matrix", response_model=MatrixOut, tags=["distributors"])
+    def matrix_position(ctx: Viewer, id: IdPath) -> Any:
+        """The distributor's place in the forced matrix: parent (null for a matrix root), children in
+        the order they were placed, level, width and the free positions below (contract section 5).
+        With a scoped key, a parent or children outside the scope are left out."""
+        from graph_service import matrix
+
+        return matrix.matrix_position(ctx.driver, ctx.database, id, scope_id=ctx.scope).to_json()
 
     @app.get(
         "/v1/distributors/{id:path}/downline",
