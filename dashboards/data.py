@@ -16,10 +16,13 @@ from typing import Any
 import pandas as pd
 
 from dashboards.auth import Caller
+from graph_service import matrix
 from graph_service.analytics import service
 from graph_service.analytics.model import DistributorStats, Member, NetworkStats, Page
 from graph_service.api.deps import Forbidden, plain
 from graph_service.compensation import runs
+from graph_service.errors import NotFound
+from graph_service.matrix import MatrixPosition
 
 CHILDREN = 8  # the explorer shows the top 8 of a frontline by GV, then an "N more" node
 
@@ -119,6 +122,41 @@ def children(
         active_pv=c.active_pv,
         scope_id=c.scope,
     )
+
+
+def _visible(c: Caller, distributor_id: str, period: str | None) -> DistributorStats | None:
+    """A member's figures, or None when the key's scope hides them (NotFound, as for nobody)."""
+    try:
+        return stats(c, distributor_id, period)
+    except NotFound:
+        return None
+
+
+def placement_children(
+    c: Caller, distributor_id: str, period: str | None
+) -> list[tuple[str, DistributorStats]]:
+    """The members placed directly under a distributor in the binary placement tree, left then
+    right ("L", "R"), read with service.placement (the API's GET .../placement, the key's scope
+    checked on the distributor); a child outside the key's scope is left out like a free slot."""
+    doc = service.placement(c.driver, c.database, distributor_id, period, scope_id=c.scope)
+    out = []
+    for side, key in (("L", "left"), ("R", "right")):
+        child = doc[key]["id"]
+        found = _visible(c, child, period) if child is not None else None
+        if found is not None:
+            out.append((side, found))
+    return out
+
+
+def matrix_children(
+    c: Caller, distributor_id: str, period: str | None
+) -> tuple[MatrixPosition, list[DistributorStats]]:
+    """A distributor's matrix position (matrix.matrix_position, as GET .../matrix answers it for
+    the key: children outside its scope left out) and the figures of its children in placement
+    order. MatrixNotPlaced when the database has no matrix placement yet."""
+    pos = matrix.matrix_position(c.driver, c.database, distributor_id, scope_id=c.scope)
+    kids = [s for s in (_visible(c, child, period) for child in pos.children) if s is not None]
+    return pos, kids
 
 
 def window(c: Caller, distributor_id: str, period: str | None, max_depth: int) -> pd.DataFrame:

@@ -278,7 +278,8 @@ def tree_elements(nodes: pd.DataFrame, top_gv: float | None = None) -> list[dict
     """Cytoscape elements of a partial sponsor tree: one node per row and an edge from its parent
     when the parent is on screen. Columns: id, parent ("" for none), name, gv, pv, active,
     members, kind ("member" or "more"), hidden ("more" rows: members not shown yet), cursor
-    ("more" rows: where the next page starts), expanded, focus.
+    ("more" rows: where the next page starts), expanded, focus, side ("L" or "R" for a child in
+    the binary placement tree, shown before its label; empty or missing otherwise).
     Members are coloured by activity and sized by GV against `top_gv` (default: the largest
     shown). The parent goes in the data as "under": Cytoscape reads "parent" as a compound
     node (a box drawn around its children)."""
@@ -305,9 +306,11 @@ def tree_elements(nodes: pd.DataFrame, top_gv: float | None = None) -> list[dict
         else:
             node_id = str(r["id"])
             name = r["name"] if isinstance(r["name"], str) and r["name"] else ""
+            side = r.get("side")
+            label = f"{name} ({node_id})" if name else node_id
             data = {
                 "id": node_id,
-                "label": f"{name} ({node_id})" if name else node_id,
+                "label": f"{side}: {label}" if isinstance(side, str) and side else label,
                 "kind": "member",
                 "under": parent,
                 "gv": float(r["gv"]),
@@ -319,6 +322,8 @@ def tree_elements(nodes: pd.DataFrame, top_gv: float | None = None) -> list[dict
                 "expanded": bool(r["expanded"]),
                 "focus": bool(r["focus"]),
             }
+            if isinstance(side, str) and side:
+                data["side"] = side
             classes = "active" if r["active"] else "inactive"
             if bool(r["expanded"]):
                 classes += " expanded"
@@ -345,6 +350,7 @@ NODE_COLUMNS = [
     "cursor",
     "expanded",
     "focus",
+    "side",
 ]
 
 
@@ -371,6 +377,7 @@ def tree_nodes(elements: list[dict[str, Any]]) -> pd.DataFrame:
                     "cursor": d.get("cursor", ""),
                     "expanded": False,
                     "focus": False,
+                    "side": "",
                 }
             )
         else:
@@ -388,6 +395,7 @@ def tree_nodes(elements: list[dict[str, Any]]) -> pd.DataFrame:
                     "cursor": "",
                     "expanded": d.get("expanded", False),
                     "focus": d.get("focus", False),
+                    "side": d.get("side", ""),
                 }
             )
     return pd.DataFrame(rows, columns=NODE_COLUMNS)

@@ -20,7 +20,8 @@ OV_TOP = "overview-top"
 OV_ERROR = "overview-error"
 
 # 2 organisation explorer
-EX_URL = "explorer-url"  # the page's own view of the address (?focus=ID)
+EX_URL = "explorer-url"  # the page's own view of the address (?focus=ID&tree=binary)
+EX_TREE = "explorer-tree"  # which tree: the sponsor tree, the binary placement tree or the matrix
 EX_SEARCH = "explorer-search"
 EX_SEARCH_GO = "explorer-search-go"
 EX_RESULTS = "explorer-results"

@@ -6,6 +6,11 @@ member shows their figures in the side panel and expands them with the top 8 of 
 by GV; an "N more" node pages in the next 8. Each expansion is one read of one frontline
 (service.frontline_by_gv), whatever the size of the downline below; its server time is shown.
 Members are coloured by activity in the period and sized by GV.
+
+A switch (`?tree=binary` or `?tree=matrix` in the address) shows the binary placement tree or the
+forced matrix instead: a member then expands to the members placed directly under them, left then
+right (service.placement) or in placement order (matrix.matrix_position), with the key's scope as
+the API applies it. The side panel stays the sponsor tree's figures and legs.
 """
 
 from __future__ import annotations
@@ -32,9 +37,12 @@ from dashboards.pages.common import (
     share,
 )
 from graph_service.analytics.model import DistributorStats, Page
+from graph_service.compensation.engine import MatrixNotPlaced
 
 NAME = "Organisation"
 FOCUS_STORE = "explorer-focus"
+SPONSOR = "sponsor"
+TREES = {SPONSOR: "Sponsor tree", "binary": "Binary placement", "matrix": "Matrix"}
 
 
 def _first(value: Any) -> str | None:
@@ -43,7 +51,17 @@ def _first(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def layout(focus: Any = None, **_: Any) -> html.Div:
+def _tree(value: Any) -> str:
+    found = _first(value)
+    return found if found is not None and found in TREES else SPONSOR
+
+
+def _link(tree: str | None, **query: str | None) -> str:
+    """An explorer link that keeps the tree being shown (the sponsor tree is the default)."""
+    return href("/explorer", **query, tree=None if tree in (None, SPONSOR) else tree)
+
+
+def layout(focus: Any = None, tree: Any = None, **_: Any) -> html.Div:
     c = caller()
     periods = data.periods(c)
     # Nothing above the graph changes height once it is drawn: Cytoscape maps clicks with the
@@ -51,6 +69,7 @@ def layout(focus: Any = None, **_: Any) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=FOCUS_STORE, data=_first(focus)),
+            dcc.Location(id=ids.EX_URL, refresh=False),
             html.Div(
                 [
                     html.H2("Organisation explorer", style={"margin": "0 12px 0 0"}),
@@ -80,6 +99,14 @@ def layout(focus: Any = None, **_: Any) -> html.Div:
                     html.Button("Search", id=ids.EX_SEARCH_GO, n_clicks=0),
                     html.Span("period", className="muted"),
                     period_picker(ids.EX_PERIOD, periods, periods[-1] if periods else None),
+                    dcc.RadioItems(
+                        id=ids.EX_TREE,
+                        options=[{"label": label, "value": value} for value, label in TREES.items()],
+                        value=_tree(tree),
+                        inline=True,
+                        labelStyle={"marginRight": "10px"},
+                        style={"marginLeft": "8px"},
+                    ),
                 ],
                 style={"display": "flex", "alignItems": "center", "gap": "8px"},
             ),
@@ -126,7 +153,9 @@ def layout(focus: Any = None, **_: Any) -> html.Div:
             html.P(
                 [
                     "Click a member to see their figures and expand their frontline (top 8 by GV); "
-                    "click “N more” for the next 8. Green: active in the period; size: GV. ",
+                    "click “N more” for the next 8. In the binary placement tree a member expands to "
+                    "their left (L) and right (R) placements, in the matrix to their positions in "
+                    "placement order. Green: active in the period; size: GV. ",
                     html.Span(id=ids.EX_TIMING),
                 ],
                 className="muted",
@@ -174,7 +203,9 @@ def _rows(page: Page, parent: str, parent_cursor_base: str | None = None) -> lis
     return rows
 
 
-def _me(s: DistributorStats, parent: str, *, focus: bool) -> dict[str, Any]:
+def _me(
+    s: DistributorStats, parent: str, *, focus: bool, expanded: bool = True, side: str = ""
+) -> dict[str, Any]:
     return {
         "id": s.id,
         "parent": parent,
@@ -186,17 +217,36 @@ def _me(s: DistributorStats, parent: str, *, focus: bool) -> dict[str, Any]:
         "kind": "member",
         "hidden": 0,
         "cursor": "",
-        "expanded": True,
+        "expanded": expanded,
         "focus": focus,
+        "side": side,
     }
 
 
-def panel(s: DistributorStats) -> list[Any]:
+def _expand(c: Any, tree: str, member: str, period: str | None) -> tuple[list[dict[str, Any]], str]:
+    """The rows under `member` in `tree` and what was read, for the timing line. MatrixNotPlaced
+    in the matrix when the database has no matrix placement yet."""
+    if tree == "binary":
+        placed = data.placement_children(c, member, period)
+        rows = [_me(s, member, focus=False, expanded=False, side=side) for side, s in placed]
+        return rows, f"{len(rows)} placed directly under in the binary placement tree"
+    if tree == "matrix":
+        pos, kids = data.matrix_children(c, member, period)
+        rows = [_me(s, member, focus=False, expanded=False) for s in kids]
+        return rows, (
+            f"matrix level {pos.level}, {len(rows)} directly under, "
+            f"{pos.open_direct} of {pos.width} positions free"
+        )
+    page = data.children(c, member, period)
+    return _rows(page, member), f"{page.total:,} in the frontline"
+
+
+def panel(s: DistributorStats, tree: str = SPONSOR) -> list[Any]:
     """The side panel: who the distributor is, their figures for the period and their legs."""
     legs = [
         html.Tr(
             [
-                html.Td(dcc.Link(leg.id, href=href("/explorer", focus=leg.id))),
+                html.Td(dcc.Link(leg.id, href=_link(tree, focus=leg.id))),
                 html.Td(money(leg.gv)),
                 html.Td(share(leg.share)),
                 html.Td(f"{leg.size:,}"),
@@ -233,7 +283,7 @@ def panel(s: DistributorStats) -> list[Any]:
         else html.Div("no legs", className="muted"),
         html.Div(
             [
-                dcc.Link("Focus here", href=href("/explorer", focus=s.id), id="panel-focus"),
+                dcc.Link("Focus here", href=_link(tree, focus=s.id), id="panel-focus"),
                 html.Span(" · "),
                 dcc.Link("Legs and balance", href=href("/legs", id=s.id), id="panel-legs"),
             ],
@@ -242,11 +292,11 @@ def panel(s: DistributorStats) -> list[Any]:
     ]
 
 
-def _breadcrumb(c: Any, focus: str, period: str | None) -> list[Any]:
+def _breadcrumb(c: Any, focus: str, period: str | None, tree: str) -> list[Any]:
     ups = list(reversed(data.upline(c, focus, period)))
-    crumbs: list[Any] = [dcc.Link("top", href=href("/explorer")), html.Span(" / ")]
+    crumbs: list[Any] = [dcc.Link("top", href=_link(tree)), html.Span(" / ")]
     for m in ups:
-        crumbs += [dcc.Link(m.name or m.id, href=href("/explorer", focus=m.id), title=m.id), html.Span(" / ")]
+        crumbs += [dcc.Link(m.name or m.id, href=_link(tree, focus=m.id), title=m.id), html.Span(" / ")]
     crumbs.append(html.B(focus, id="crumb-focus"))
     return crumbs
 
@@ -262,11 +312,15 @@ def register(app: dash.Dash) -> None:
         Output(ids.EX_PANEL, "children"),
         Output(ids.EX_ERROR, "children"),
         Input(ids.EX_PERIOD, "value"),
+        Input(ids.EX_TREE, "value"),
         State(FOCUS_STORE, "data"),
     )
     @safe(3, [[], [], [], ""])
-    def start(period: str | None, focus: str | None) -> tuple[list[Any], list[Any], list[Any], str]:
+    def start(
+        period: str | None, tree: str | None, focus: str | None
+    ) -> tuple[list[Any], list[Any], list[Any], str]:
         c = caller()
+        tree = _tree(tree)
         if focus is None and c.scope is not None:
             focus = c.scope
         if focus is None:
@@ -279,9 +333,24 @@ def register(app: dash.Dash) -> None:
             ]
             return figures.tree_elements(pd.DataFrame(rows, columns=figures.NODE_COLUMNS)), [], hint, ""
         s = data.stats(c, focus, period)
-        rows = [_me(s, "", focus=True), *_rows(data.children(c, s.id, period), s.id)]
-        nodes = pd.DataFrame(rows, columns=figures.NODE_COLUMNS)
-        return figures.tree_elements(nodes), _breadcrumb(c, s.id, period), panel(s), ""
+        message = ""
+        try:
+            below, _ = _expand(c, tree, s.id, period)
+        except MatrixNotPlaced as exc:
+            below, message = [], exc.message
+        nodes = pd.DataFrame([_me(s, "", focus=True), *below], columns=figures.NODE_COLUMNS)
+        return figures.tree_elements(nodes), _breadcrumb(c, s.id, period, tree), panel(s, tree), message
+
+    @app.callback(
+        Output(ids.EX_URL, "search"),
+        Input(ids.EX_TREE, "value"),
+        State(FOCUS_STORE, "data"),
+        prevent_initial_call=True,
+    )
+    def address(tree: str | None, focus: str | None) -> str:
+        """The tree in the address, next to the focus (the page is not loaded again)."""
+        link = _link(_tree(tree), focus=focus)
+        return link[link.index("?") :] if "?" in link else ""
 
     @app.callback(
         Output(ids.EX_GRAPH, "elements", allow_duplicate=True),
@@ -291,11 +360,15 @@ def register(app: dash.Dash) -> None:
         Input(ids.EX_GRAPH, "tapNodeData"),
         State(ids.EX_GRAPH, "elements"),
         State(ids.EX_PERIOD, "value"),
+        State(ids.EX_TREE, "value"),
         prevent_initial_call=True,
     )
     @safe(3, [NO, NO, "", ""])
     def tap(
-        node: dict[str, Any] | None, elements: list[dict[str, Any]] | None, period: str | None
+        node: dict[str, Any] | None,
+        elements: list[dict[str, Any]] | None,
+        period: str | None,
+        tree: str | None,
     ) -> tuple[Any, Any, str, str]:
         if not node:
             return NO, NO, "", ""
@@ -311,28 +384,33 @@ def register(app: dash.Dash) -> None:
             took = (time.perf_counter() - began) * 1000
             what = f"paged in {len(page.items)} more of {parent or 'the roots'} in {took:.0f} ms (server)"
             return figures.tree_elements(nodes), NO, what, ""
+        tree = _tree(tree)
         member = str(node["id"])
         s = data.stats(c, member, period)
         what = ""
         row = nodes["id"] == member
-        if not bool(nodes.loc[row, "expanded"].any()) and s.downline_size > 0:
-            page = data.children(c, member, period)
+        if not bool(nodes.loc[row, "expanded"].any()) and (tree != SPONSOR or s.downline_size > 0):
+            try:
+                below, read = _expand(c, tree, member, period)
+            except MatrixNotPlaced as exc:
+                return NO, panel(s, tree), "", exc.message
             nodes.loc[row, "expanded"] = True
-            added = pd.DataFrame(_rows(page, member), columns=figures.NODE_COLUMNS)
+            added = pd.DataFrame(below, columns=figures.NODE_COLUMNS)
             nodes = pd.concat([nodes, added[~added["id"].isin(nodes["id"])]], ignore_index=True)
             took = (time.perf_counter() - began) * 1000
-            what = f"expanded {member} ({page.total:,} in the frontline) in {took:.0f} ms (server)"
-        return figures.tree_elements(nodes), panel(s), what, ""
+            what = f"expanded {member} ({read}) in {took:.0f} ms (server)"
+        return figures.tree_elements(nodes), panel(s, tree), what, ""
 
     @app.callback(
         Output(ids.EX_RESULTS, "children"),
         Input(ids.EX_SEARCH_GO, "n_clicks"),
         Input(ids.EX_SEARCH, "n_submit"),
         State(ids.EX_SEARCH, "value"),
+        State(ids.EX_TREE, "value"),
         prevent_initial_call=True,
     )
     @safe(0)
-    def search(_clicks: int | None, _submit: int | None, text: str | None) -> Any:
+    def search(_clicks: int | None, _submit: int | None, text: str | None, tree: str | None) -> Any:
         text = (text or "").strip()
         if not text:
             return ""
@@ -347,7 +425,7 @@ def register(app: dash.Dash) -> None:
                     [
                         dcc.Link(
                             f"{h['name'] or h['id']} ({h['id']})",
-                            href=href("/explorer", focus=h["id"]),
+                            href=_link(_tree(tree), focus=h["id"]),
                             className="search-hit",
                         ),
                         html.Span(f" {h['downline_size']:,} below", className="muted"),

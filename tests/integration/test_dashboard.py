@@ -2,9 +2,10 @@
 port) against the test Neo4j, driven by Debian's headless Chromium through Selenium.
 
 Login and logout, every page loading without console errors, the explorer expanding, paging in
-"N more" and searching by name, the workbench running a named query, paging a result server side
-and downloading CSV, roles, and a scoped key seeing nothing outside its downline. The network is
-loaded once for the module (the tests only read it).
+"N more", searching by name and switching to the binary placement tree and the matrix, the
+workbench running a named query, paging a result server side and downloading CSV, roles, and a
+scoped key seeing nothing outside its downline. The network is loaded once for the module (the
+tests only read it).
 """
 
 from __future__ import annotations
@@ -33,11 +34,14 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboards import ids
+from graph_service.analytics import service
 from graph_service.api import keys as keystore
 from graph_service.config import Settings
 from graph_service.db.admin import delete_all
 from graph_service.db.schema import ensure_schema
+from graph_service.errors import NotFound
 from graph_service.ingest.load import import_folder
+from graph_service.matrix import matrix_position
 from tests.helpers import write_folder
 
 CHROMIUM = os.environ.get("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
@@ -51,14 +55,17 @@ pytestmark = pytest.mark.skipif(
 
 # R (Rita Root) sponsors A, B and C01..C10: twelve in the frontline, so the explorer shows eight
 # and a "4 more" node. A ── A1 ── A11, A ── A2. Z (Zed Outsider) is a second root with Z1.
+# Binary placement: A (L) and B (R) under R; C01 (L, outside A's downline) and A1 (R) under A;
+# A2 (L) under B. The matrix (width 3) is placed by the import.
 FRONTLINE = ["A", "B"] + [f"C{i:02d}" for i in range(1, 11)]
 DISTRIBUTORS = [
     ("R", "", "Rita Root", "ES", "2025-01-05", "", ""),
-    ("A", "R", "Ann Able", "ES", "2025-02-01", "", ""),
-    ("B", "R", "Bob Baker", "PT", "2025-02-03", "", ""),
-    *[(c, "R", f"Carla {c}", "DE", "2026-03-01", "", "") for c in FRONTLINE[2:]],
-    ("A1", "A", "Alma One", "ES", "2026-03-01", "", ""),
-    ("A2", "A", "Axel Two", "DE", "2026-03-02", "", ""),
+    ("A", "R", "Ann Able", "ES", "2025-02-01", "R", "L"),
+    ("B", "R", "Bob Baker", "PT", "2025-02-03", "R", "R"),
+    ("C01", "R", "Carla C01", "DE", "2026-03-01", "A", "L"),
+    *[(c, "R", f"Carla {c}", "DE", "2026-03-01", "", "") for c in FRONTLINE[3:]],
+    ("A1", "A", "Alma One", "ES", "2026-03-01", "A", "R"),
+    ("A2", "A", "Axel Two", "DE", "2026-03-02", "B", "L"),
     ("A11", "A1", "Abel Deep", "ES", "2026-10-02", "", ""),
     ("Z", "", "Zed Outsider", "FR", "2025-06-01", "", ""),
     ("Z1", "Z", "Zoe Under", "FR", "2026-09-01", "", ""),
@@ -357,6 +364,65 @@ def test_explorer_expands_pages_in_the_rest_and_searches_by_name(
     wait(b, lambda d: ids_shown(d) == {"A1", "A11"}, what="A1 with its frontline")
     crumbs = wait(b, lambda d: text_of(d, ids.EX_BREADCRUMB), what="the upline breadcrumb")
     assert crumbs.replace("\n", " ") == "top / Rita Root / Ann Able / A1"
+    assert severe(b) == []
+
+
+def test_explorer_switches_to_the_binary_placement_tree_and_the_matrix(
+    b: WebDriver, api: str, org: dict[str, str], session_driver: Driver, settings: Settings
+) -> None:
+    db = settings.neo4j_database
+
+    def visible(member: str, scope: str | None) -> bool:
+        try:
+            service.check_scope(session_driver, db, member, scope)
+        except NotFound:
+            return False
+        return True
+
+    def placed(member: str, scope: str | None = None) -> list[tuple[str, str]]:
+        doc = service.placement(session_driver, db, member, scope_id=scope)
+        sides = [("L", doc["left"]["id"]), ("R", doc["right"]["id"])]
+        return [(side, child) for side, child in sides if child is not None and visible(child, scope)]
+
+    def under(member: str) -> list[dict[str, Any]]:
+        return [n for n in graph_nodes(b) if n.get("kind") == "member" and n.get("under") == member]
+
+    def pick(tree: str) -> None:
+        b.find_element(By.CSS_SELECTOR, f"#{ids.EX_TREE} input[value='{tree}']").click()
+
+    login(b, api, org["viewer"], "/dashboard/explorer?tree=binary")
+    wait(b, lambda d: ids_shown(d) == {"R", "Z"}, what="the roots")
+    binary = placed("R")
+    assert len(binary) == 2
+    click_node(b, "R")
+    wait(b, lambda d: len(under("R")) == len(binary), what="R's placements")
+    assert [(n["side"], n["id"]) for n in under("R")] == binary  # left then right
+    assert [n["label"].split(":")[0] for n in under("R")] == ["L", "R"]
+    assert "binary placement" in text_of(b, ids.EX_TIMING)
+    assert "Rita Root" in text_of(b, "panel-name")  # the side panel as in the sponsor tree
+
+    pick("matrix")
+    wait(
+        b, lambda d: d.current_url.endswith("/dashboard/explorer?tree=matrix"), what="the tree in the address"
+    )
+    wait(b, lambda d: ids_shown(d) == {"R", "Z"}, what="the roots again")
+    children = matrix_position(session_driver, db, "R").children
+    assert children
+    assert children != [child for _, child in binary]
+    click_node(b, "R")
+    wait(b, lambda d: len(under("R")) == len(children), what="R's matrix positions")
+    assert [n["id"] for n in under("R")] == children  # in placement order
+    assert "matrix level 0" in text_of(b, ids.EX_TIMING)
+    assert severe(b) == []
+
+    # a scoped key: A's placements outside its downline stay hidden
+    b.delete_all_cookies()
+    login(b, api, org["scoped"], "/dashboard/explorer?tree=binary")
+    shown = placed("A", "A")
+    assert [child for _, child in shown] == ["A1"]  # C01, placed under A, is R's recruit
+    wait(b, lambda d: ids_shown(d) == {"A", "A1"}, what="A and its visible placement")
+    assert [(n["side"], n["id"]) for n in under("A")] == shown
+    assert "C01" not in str(graph_nodes(b))
     assert severe(b) == []
 
 
