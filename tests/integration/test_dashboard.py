@@ -316,7 +316,9 @@ def test_every_page_loads_without_console_errors(b: WebDriver, api: str, org: di
     ]  # fmt: skip
     assert wait(b, lambda d: text_of(d, "kpi-members"), what="the overview's figures") == "18"
     assert text_of(b, "kpi-active") == "6"  # R, A, A1, A11, B and C10 have at least 100 PV in 2026-10
-    assert b.find_elements(By.CSS_SELECTOR, f"#{ids.OV_TOP} .main-svg")
+    # the KPIs can come before the charts are drawn: wait for the chart, do not race it
+    top_chart = f"#{ids.OV_TOP} .main-svg"
+    wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, top_chart), what="the top-by-GV chart")
     b.find_element(By.ID, "nav-explorer").click()
     wait(b, lambda d: ids_shown(d) == {"R", "Z"}, what="the roots in the explorer")
     b.find_element(By.ID, "nav-legs").click()

@@ -80,8 +80,9 @@ def test_flows_page_shows_a_run_and_the_plan_whatif(
     labels = {e.text for e in b.find_elements(By.CSS_SELECTOR, f"#{ids.FL_SANKEY} .node-label")}
     assert {"leg A", "Bronze", "unilevel", "rank_bonus"} <= labels  # leg -> rank -> component
     assert _svg(b, f"#{ids.FL_SANKEY} .sankey-link") == len(flows["sankey"])
-    assert "Bronze" in text_of(b, "flows-rank-table")
-    assert text_of(b, "flows-legs-table").splitlines()[1].startswith("A ")  # the leg paying the most
+    wait(b, lambda d: "Bronze" in text_of(d, "flows-rank-table"), what="the table by rank")
+    legs = wait(b, lambda d: text_of(d, "flows-legs-table").splitlines()[1:], what="the table of legs")
+    assert legs[0].startswith("A ")  # the leg paying the most
     wait(b, lambda d: _svg(d, f"#{ids.FL_LEVELS} .barlayer .trace") == 1, what="the bars by level")
     assert _svg(b, f"#{ids.FL_RATIO} .scatterlayer .trace") == 2  # a line per plan
 
