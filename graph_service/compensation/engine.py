@@ -491,9 +491,7 @@ def _unilevel(
     rates: list[Decimal],
 ) -> list[_Part]:
     """Each source's PV to its k-th upline (none) or k-th active upline (dynamic)."""
-    pv = np.ascontiguousarray(network.pv[:, -1])
-    dynamic = unilevel.compression == "dynamic"
-    if dynamic:
+    if unilevel.compression == "dynamic":
         # nearest active sponsor above each member, top down: one vector step per depth
         hop = np.full(len(network.ids), -1, np.int64)
         for members in levels[1:]:
@@ -501,24 +499,40 @@ def _unilevel(
             hop[members] = np.where(active[up], up, hop[up])
     else:
         hop = network.sponsor
+    return _paid_up(hop, network, plan, unilevel.rates, active, UNILEVEL, exponent, rates)
+
+
+def _paid_up(
+    hop: IntArray,
+    network: Network,
+    plan: Plan,
+    plan_rates: Sequence[Decimal],
+    active: npt.NDArray[np.bool_],
+    component: int,
+    exponent: int,
+    rates: list[Decimal],
+) -> list[_Part]:
+    """Each source's PV paid `plan_rates[k-1]` to the k-th member up the `hop` links, when that
+    member is active (an inactive one keeps its level and is not paid; with dynamic compression
+    `hop` already skips the inactive, so everyone reached is paid)."""
+    pv = np.ascontiguousarray(network.pv[:, -1])
     money = Fraction(plan.money_per_pv)
     sources = np.flatnonzero(pv != 0)
     upline = sources
     parts: list[_Part] = []
-    for level, rate in enumerate(unilevel.rates, start=1):
+    for level, rate in enumerate(plan_rates, start=1):
         upline = hop[upline]
         reached = upline >= 0
         upline, sources = upline[reached], sources[reached]
         if upline.size == 0:
             break
-        earner, source = upline, sources
-        if not dynamic:  # an inactive upline keeps its level but is not paid
-            earner, source = upline[active[upline]], sources[active[upline]]
+        paid = active[upline]
+        earner, source = upline[paid], sources[paid]
         base = pv[source]
         factor = _whole(Fraction(rate) * money * 10 ** (exponent - 4))
         rates.append(rate)
         parts.append(
-            _Part(earner, source, UNILEVEL, np.full(earner.size, level, np.int64), base,
+            _Part(earner, source, component, np.full(earner.size, level, np.int64), base,
                   len(rates) - 1, _times(base, factor))
         )  # fmt: skip
     return parts
@@ -551,28 +565,7 @@ def _matrix(
     """Each source's PV to its k-th matrix upline when that upline is active; no compression: an
     inactive upline keeps its level and is not paid."""
     assert network.matrix_parent is not None
-    hop = network.matrix_parent
-    pv = np.ascontiguousarray(network.pv[:, -1])
-    money = Fraction(plan.money_per_pv)
-    sources = np.flatnonzero(pv != 0)
-    upline = sources
-    parts: list[_Part] = []
-    for level, rate in enumerate(matrix.rates, start=1):
-        upline = hop[upline]
-        reached = upline >= 0
-        upline, sources = upline[reached], sources[reached]
-        if upline.size == 0:
-            break
-        paid = active[upline]
-        earner, source = upline[paid], sources[paid]
-        base = pv[source]
-        factor = _whole(Fraction(rate) * money * 10 ** (exponent - 4))
-        rates.append(rate)
-        parts.append(
-            _Part(earner, source, MATRIX, np.full(earner.size, level, np.int64), base,
-                  len(rates) - 1, _times(base, factor))
-        )  # fmt: skip
-    return parts
+    return _paid_up(network.matrix_parent, network, plan, matrix.rates, active, MATRIX, exponent, rates)
 
 
 def _binary(
