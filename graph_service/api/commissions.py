@@ -64,7 +64,8 @@ class LineOut(BaseModel):
     source: str | None = Field(description="the distributor whose volume paid this (none: binary, rank)")
     component: Literal["unilevel", "binary", "matrix", "rank_bonus"]
     level: int | None
-    base: float
+    base: float = Field(description="the volume the line is computed on")
+    base_volume: float = Field(description="the same as `base` (the contract's name for it)")
     rate: float | None
     amount: float
     amount_exact: str = Field(description="the exact amount as decimal text")

@@ -160,6 +160,7 @@ class EarnerLine:
             "component": self.component,
             "level": self.level,
             "base": float(self.base),
+            "base_volume": float(self.base),  # the contract's words for `base`
             "rate": None if self.rate is None else float(self.rate),
             "amount": float(self.amount),
             "amount_exact": str(self.amount),

@@ -115,8 +115,10 @@ def test_run_then_read_every_earner_as_the_contract_says(
     # A's 250.50 PV pays R 10% at level 1; A11's 200 pays A1, A and R on levels 1-3
     r_lines = _call("GET", api, f"/v1/commissions/runs/{rid}/earners/R/lines", keys["viewer"]).json()
     from_a = [x for x in r_lines if x["source"] == "A"]
-    assert from_a == [{"source": "A", "component": "unilevel", "level": 1, "base": 250.5, "rate": 0.1,
-                       "amount": 25.05, "amount_exact": "25.05"}]  # fmt: skip
+    assert from_a == [
+        {"source": "A", "component": "unilevel", "level": 1, "base": 250.5, "base_volume": 250.5,
+         "rate": 0.1, "amount": 25.05, "amount_exact": "25.05"}
+    ]  # fmt: skip
     assert [x["level"] for x in r_lines if x["source"] == "A11"] == [3]
     # binary (only A and B are placed): September leaves R (no PV, inactive) a right carry of 100;
     # October: L 250.5, R 100 + 300 -> 2 pairs of 100 at 10%
