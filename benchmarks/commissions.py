@@ -22,7 +22,6 @@ from graph_service.compensation.plan import parse_plan
 from graph_service.compensation.whatif import compare
 from graph_service.config import Settings
 from graph_service.db.driver import open_driver
-from graph_service.db.schema import ensure_schema
 
 ROOT = Path(__file__).resolve().parent
 FULL_PLAN = """name = "Bench: unilevel + binary + ranks"
@@ -88,7 +87,6 @@ def run(settings: Settings, *, samples: int = 200, seed: int = 5) -> CommissionR
     driver: Driver = open_driver(settings)
     db = settings.neo4j_database
     try:
-        ensure_schema(driver, db)
         from graph_service.analytics import service
 
         period = service.latest_period(driver, db)

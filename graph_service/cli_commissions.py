@@ -50,12 +50,10 @@ def run(plan: PlanOpt, period: PeriodOpt = None, as_json: JsonOpt = False) -> No
     """Compute a period's commissions under a plan and store the run (whole or not at all)."""
     from graph_service.compensation import runs
     from graph_service.compensation.plan import load_plan
-    from graph_service.db.schema import ensure_schema
 
     def go() -> None:
         loaded = load_plan(plan)
         with reading() as (driver, settings):
-            ensure_schema(driver, settings.neo4j_database)
             summary = runs.run_commissions(
                 driver, settings.neo4j_database, loaded, _period(driver, settings.neo4j_database, period)
             )

@@ -76,12 +76,6 @@ def _unscoped(ctx: Context) -> None:
         raise Forbidden("a key limited to one downline cannot read company-wide commission figures")
 
 
-def _schema(ctx: Context) -> None:
-    from graph_service.db.schema import ensure_schema
-
-    ensure_schema(ctx.driver, ctx.database)
-
-
 @router.post("/runs", response_model=RunOut, status_code=201)
 def create_run(request: Request, ctx: Admin, body: RunIn) -> Any:
     """Compute a period's commissions under the plan and store the run (whole or not at all).
@@ -89,7 +83,6 @@ def create_run(request: Request, ctx: Admin, body: RunIn) -> Any:
     _unscoped(ctx)
     ctx.expensive(request.app.state.limiter)
     plan = parse_plan(body.plan, source="plan")
-    _schema(ctx)
     return runs.run_commissions(ctx.driver, ctx.database, plan, body.period).to_json()
 
 

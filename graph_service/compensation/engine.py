@@ -363,12 +363,13 @@ def _to_cents(exact: ExactArray, exponent: int) -> IntArray:
     """Round to the cent, half up and away from zero for negatives."""
     unit = 10 ** (exponent - CENT_DIGITS)
     if exact.dtype == object:
-        return np.array([_round_half_up(int(a), unit) for a in exact], np.int64).reshape(exact.shape)
+        return np.array([round_half_up(int(a), unit) for a in exact], np.int64).reshape(exact.shape)
     cents: IntArray = np.sign(exact) * ((np.abs(exact) + unit // 2) // unit)
     return cents
 
 
-def _round_half_up(value: int, unit: int) -> int:
+def round_half_up(value: int, unit: int) -> int:
+    """value / unit rounded to a whole number, half up and away from zero for negatives."""
     magnitude = (abs(value) + unit // 2) // unit
     return -magnitude if value < 0 else magnitude
 
@@ -377,7 +378,7 @@ def _to_scale(values: ExactArray, finer: int) -> IntArray:
     """Values on a scale 10**finer times finer than ten-thousandths, rounded half up to them."""
     if finer == 1:
         return values.astype(np.int64)
-    return np.array([_round_half_up(int(v), finer) for v in values], np.int64).reshape(values.shape)
+    return np.array([round_half_up(int(v), finer) for v in values], np.int64).reshape(values.shape)
 
 
 # -- the run --------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from graph_service.compensation.engine import COMPONENTS, IntArray, Network, RunResult
+from graph_service.compensation.engine import COMPONENTS, IntArray, Network, RunResult, round_half_up
 from graph_service.fixedpoint import SCALE
 
 TOP_LEGS = 12
@@ -64,12 +64,6 @@ def _sums(keys: IntArray, amounts: Any, size: int) -> list[int]:
     return [int(v) for v in out]
 
 
-def _to_cents(exact: int, exponent: int) -> int:
-    unit = int(10 ** (exponent - 2))
-    magnitude = (abs(exact) + unit // 2) // unit
-    return -magnitude if exact < 0 else magnitude
-
-
 def run_flows(network: Network, result: RunResult) -> dict[str, Any]:
     lines = result.lines
     exponent = lines.amount_exponent
@@ -78,7 +72,7 @@ def run_flows(network: Network, result: RunResult) -> dict[str, Any]:
     components = len(COMPONENTS)
 
     def money(exact: int) -> float:
-        return _money(_to_cents(exact, exponent))
+        return _money(round_half_up(exact, int(10 ** (exponent - 2))))
 
     # by component and level (unilevel and matrix lines have a level)
     levels = int(lines.level.max()) + 1 if len(lines) else 1

@@ -41,6 +41,7 @@ from graph_service.compensation.loader import LoadedNetwork, load_network
 from graph_service.compensation.plan import LoadedPlan, parse_plan
 from graph_service.config import get_settings
 from graph_service.db.queries import cypher
+from graph_service.db.schema import ensure_schema
 from graph_service.errors import DownlineError, NotFound
 from graph_service.fixedpoint import SCALE, to_decimal
 
@@ -225,6 +226,7 @@ def run_commissions(
     settings = get_settings()
     stale = settings.run_stale_seconds if stale_seconds is None else stale_seconds
     per_write = settings.run_lines_per_write if lines_per_write is None else lines_per_write
+    ensure_schema(driver, database)  # the run's constraints, on a database loaded before runs existed
     sweep_abandoned(driver, database, stale)
     loaded, result = compute(driver, database, plan, period)
     timings["compute"] = time.perf_counter() - started
@@ -275,10 +277,7 @@ def run_commissions(
             "flows": json.dumps(flow),
             "seconds": time.perf_counter() - started,
         }
-        records, _, _ = driver.execute_query(
-            cypher("commissions/finish"), run=run_id, writer=writer, props=totals, database_=database
-        )
-        if not records:
+        if not _query(driver, database, "finish", run=run_id, writer=writer, props=totals):
             raise RunAbandoned(f"run {run_id} was swept as abandoned before it finished; run it again")
     except BaseException:
         _discard(driver, database, run_id)
@@ -310,8 +309,14 @@ def _batches(chunks: Iterator[dict[str, Any]], lines_per_batch: int) -> Iterator
         yield batch
 
 
+def _hash(distributor_id: str) -> int:
+    """What places an earner in a chunk: CRC-32 of the id's UTF-8 (earner.cypher takes it modulo
+    the run's chunk count)."""
+    return zlib.crc32(distributor_id.encode("utf-8"))
+
+
 def bucket_of(distributor_id: str, chunks: int) -> int:
-    return zlib.crc32(distributor_id.encode("utf-8")) % chunks
+    return _hash(distributor_id) % chunks
 
 
 def _chunks(result: RunResult, stored: Any, chunk_count: int) -> Iterator[dict[str, Any]]:
@@ -360,9 +365,7 @@ def _chunks(result: RunResult, stored: Any, chunk_count: int) -> Iterator[dict[s
 
 
 def _write(driver: Driver, database: str, run_id: str, writer: str, chunks: list[dict[str, Any]]) -> None:
-    records, _, _ = driver.execute_query(
-        cypher("commissions/write_chunks"), run=run_id, writer=writer, chunks=chunks, database_=database
-    )
+    records = _query(driver, database, "write_chunks", run=run_id, writer=writer, chunks=chunks)
     if not records or records[0]["written"] != len(chunks):
         raise RunAbandoned(f"run {run_id} was swept as abandoned while being written; run it again")
 
@@ -375,17 +378,15 @@ def _discard(driver: Driver, database: str, run_id: str) -> None:
 
 def _delete(driver: Driver, database: str, run_id: str) -> None:
     while True:
-        records, _, _ = driver.execute_query(
-            cypher("commissions/delete_chunks"), run=run_id, batch=DELETE_BATCH, database_=database
-        )
+        records = _query(driver, database, "delete_chunks", run=run_id, batch=DELETE_BATCH)
         if not records or records[0]["deleted"] == 0:
             break
-    driver.execute_query(cypher("commissions/delete_run"), run=run_id, database_=database)
+    _query(driver, database, "delete_run", run=run_id)
 
 
 def sweep_abandoned(driver: Driver, database: str, stale_seconds: float) -> list[str]:
     """Delete runs left half-written by a writer that died; the ids swept."""
-    records, _, _ = driver.execute_query(cypher("commissions/sweep"), stale=stale_seconds, database_=database)
+    records = _query(driver, database, "sweep", stale=stale_seconds)
     swept = [r["id"] for r in records]
     for run_id in swept:
         _delete(driver, database, run_id)
@@ -396,7 +397,7 @@ def sweep_abandoned(driver: Driver, database: str, stale_seconds: float) -> list
 
 
 def list_runs(driver: Driver, database: str) -> list[RunSummary]:
-    records, _, _ = driver.execute_query(cypher("commissions/runs"), database_=database, routing_="r")
+    records = _query(driver, database, "runs", read=True)
     return [RunSummary.from_node(r["run"]) for r in records]
 
 
@@ -436,15 +437,10 @@ def earner(
     """An earner's sums in a run (and with `lines`, every line that makes them up). NotFound for
     an unknown run, for someone who was not in the data the run read, or outside the scope."""
     service.check_scope(driver, database, distributor_id, scope_id)
-    records, _, _ = driver.execute_query(
-        cypher("commissions/earner"),
-        run=run_id,
-        id=distributor_id,
-        hash=zlib.crc32(distributor_id.encode("utf-8")),
-        lines=lines,
-        database_=database,
-        routing_="r",
-    )
+    records = _query(
+        driver, database, "earner", read=True,
+        run=run_id, id=distributor_id, hash=_hash(distributor_id), lines=lines,
+    )  # fmt: skip
     if not records:
         raise NotFound(f"no commission run with id {run_id!r}")
     row = records[0]

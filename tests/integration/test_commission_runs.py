@@ -303,3 +303,19 @@ def test_a_run_killed_mid_write_leaves_nothing_visible(
     assert _count(driver, f"MATCH (c:RunChunk {{run_id: '{dead}'}}) RETURN count(c)") == 0
     assert _count(driver, "MATCH (r:CommissionRun) RETURN count(r)") == 1
     assert [r.run_id for r in runs.list_runs(driver, settings.neo4j_database)] == [doc["run_id"]]
+
+
+def test_a_bad_plan_is_refused_with_located_problems_and_nothing_written(
+    driver: Driver, settings: Settings, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    load(driver, settings.neo4j_database, BINARY_MEMBERS, [_o(1, "A", "2026-01-06", "500")])
+    before = _count(driver, "MATCH (n) RETURN count(n)")
+    plan = tmp_path / "bad.toml"
+    plan.write_text('name = "bad"\n\n[unilevel]\nrates = [0.05, "ten"]\ncompression = "sometimes"\n')
+    proc = run_cli("commissions", "run", "--plan", str(plan), "--period", "2026-01", env=cli_env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "bad.toml:4" in proc.stderr
+    assert "bad.toml:5" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert _count(driver, "MATCH (n) RETURN count(n)") == before
+    assert _count(driver, "MATCH (r:CommissionRun) RETURN count(r)") == 0
