@@ -69,6 +69,11 @@ class Caller:
         return self.key.scope
 
     @property
+    def sees_names(self) -> bool:
+        """Whether this key's role sees distributors' names (DOWNLINE_NAMES_ROLE)."""
+        return self.key.allows(self.backend.settings.names_role)
+
+    @property
     def active_pv(self) -> Decimal:
         return self.backend.settings.active_threshold
 

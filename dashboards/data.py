@@ -19,6 +19,7 @@ from dashboards.auth import Caller
 from graph_service import matrix
 from graph_service.analytics import service
 from graph_service.analytics.model import DistributorStats, Member, NetworkStats, Page
+from graph_service.analytics.privacy import shown
 from graph_service.api.deps import Forbidden, plain
 from graph_service.compensation import runs
 from graph_service.errors import NotFound
@@ -32,9 +33,10 @@ def periods(c: Caller) -> list[str]:
 
 
 def network(c: Caller, period: str | None, top: int = 10) -> NetworkStats:
-    return service.network_stats(
+    found = service.network_stats(
         c.driver, c.database, period, active_pv=c.active_pv, top=top, scope_id=c.scope
     )
+    return shown(found, c.sees_names)
 
 
 def history_frame(n: NetworkStats) -> pd.DataFrame:
@@ -78,9 +80,10 @@ def balance_frame(n: NetworkStats) -> pd.DataFrame:
 
 
 def stats(c: Caller, distributor_id: str, period: str | None) -> DistributorStats:
-    return service.distributor_stats(
+    found = service.distributor_stats(
         c.driver, c.database, distributor_id, period, active_pv=c.active_pv, scope_id=c.scope
     )
+    return shown(found, c.sees_names)
 
 
 def legs_frame(s: DistributorStats) -> pd.DataFrame:
@@ -88,13 +91,15 @@ def legs_frame(s: DistributorStats) -> pd.DataFrame:
 
 
 def upline(c: Caller, distributor_id: str, period: str | None) -> list[Member]:
-    return service.upline(
+    found = service.upline(
         c.driver, c.database, distributor_id, period, active_pv=c.active_pv, scope_id=c.scope
     )
+    return shown(found, c.sees_names)
 
 
 def search(c: Caller, text: str, limit: int = 10) -> list[dict[str, Any]]:
-    return service.search(c.driver, c.database, text, limit=limit, scope_id=c.scope)
+    hits = service.search(c.driver, c.database, text, limit=limit, scope_id=c.scope, by_name=c.sees_names)
+    return shown(hits, c.sees_names)
 
 
 def children(
@@ -103,7 +108,7 @@ def children(
     """A page of `parent`'s frontline by GV, or of the roots when `parent` is "" (for a scoped
     key: the scope's distributor)."""
     if parent == "":
-        return service.roots_by_gv(
+        page = service.roots_by_gv(
             c.driver,
             c.database,
             period,
@@ -112,16 +117,18 @@ def children(
             active_pv=c.active_pv,
             scope_id=c.scope,
         )
-    return service.frontline_by_gv(
-        c.driver,
-        c.database,
-        parent,
-        period,
-        cursor=cursor,
-        limit=limit,
-        active_pv=c.active_pv,
-        scope_id=c.scope,
-    )
+    else:
+        page = service.frontline_by_gv(
+            c.driver,
+            c.database,
+            parent,
+            period,
+            cursor=cursor,
+            limit=limit,
+            active_pv=c.active_pv,
+            scope_id=c.scope,
+        )
+    return shown(page, c.sees_names)
 
 
 def _visible(c: Caller, distributor_id: str, period: str | None) -> DistributorStats | None:
@@ -160,7 +167,7 @@ def matrix_children(
 
 
 def window(c: Caller, distributor_id: str, period: str | None, max_depth: int) -> pd.DataFrame:
-    return service.downline_window(
+    frame = service.downline_window(
         c.driver,
         c.database,
         distributor_id,
@@ -170,6 +177,7 @@ def window(c: Caller, distributor_id: str, period: str | None, max_depth: int) -
         active_pv=c.active_pv,
         scope_id=c.scope,
     )
+    return shown(frame, c.sees_names)
 
 
 # -- the workbench ------------------------------------------------------------------------------

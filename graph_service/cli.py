@@ -351,6 +351,11 @@ def _serve(host: str, port: int, *, workers: int) -> None:
     )
 
 
+def check_connection(settings: Settings) -> None:
+    """SetupError when the connection settings are refused (a weak secret for a remote server)."""
+    connection(settings)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -358,6 +363,9 @@ def serve(
     workers: Annotated[int, typer.Option(help="worker processes (stateless; all share the database)")] = 1,
 ) -> None:
     """Serve the HTTP API under /v1 (OpenAPI at /docs)."""
+    settings = get_settings()
+    if settings.neo4j_uri:  # a remote server's settings refused here, not in every worker's log
+        run_command(lambda: check_connection(settings))
     err.print(f"serving http://{host}:{port}/v1 (docs: http://{host}:{port}/docs)")
     _serve(host, port, workers=workers)
 

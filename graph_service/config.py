@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,8 @@ class Settings(BaseSettings):
     cypher_timeout_s: float = 10.0  # ad hoc Cypher: server-side time limit
     cypher_max_rows: int = 10_000  # ad hoc Cypher: rows returned at most
     expensive_per_minute: int = 60  # per key and worker: ad hoc Cypher, named queries, CSV exports
+    # the least role that sees distributors' names (analytics/privacy.py): viewers see ids only
+    names_role: Literal["viewer", "analyst"] = "analyst"
     run_lines_per_write: int = Field(default=100_000, ge=1)  # commission runs: lines per write transaction
     run_earners_per_chunk: int = Field(default=512, ge=1)  # commission runs: earners per stored chunk
     run_stale_seconds: float = Field(default=120.0, ge=0)  # a run being written and silent this long: dead

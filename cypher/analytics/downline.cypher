@@ -2,8 +2,9 @@
 // slot (a range seek on the slot's `pre` index, read in index order, stopped at $limit rows).
 // One branch per slot, so each uses its own index with static property names.
 // Filters (each null to skip): $depth (absolute depth: the level asked + the distributor's depth),
-// $active_only (PV in the period >= $active), $search (lower-case prefix of id or name).
-// Parameters: $slot, $gen, $k, $i, $lo, $hi, $depth, $active_only, $active, $search, $limit.
+// $active_only (PV in the period >= $active), $search (lower-case prefix of id, or of name
+// when $by_name).
+// Parameters: $slot, $gen, $k, $i, $lo, $hi, $depth, $active_only, $active, $search, $by_name, $limit.
 // Returns rows pre, id, name, sponsor_id, depth, pv, gv, size, joined_on, country.
 // Index: distributor_pre_0 / distributor_pre_1.
 CALL () {
@@ -14,7 +15,7 @@ CALL () {
     AND m.gen <= $gen
     AND ($depth IS NULL OR m.depth = $depth)
     AND ($active_only IS NULL OR (CASE WHEN $i < 0 THEN 0 ELSE m.r0_pv[$i] END >= $active) = $active_only)
-    AND ($search IS NULL OR toLower(m.id) STARTS WITH $search OR toLower(m.name) STARTS WITH $search)
+    AND ($search IS NULL OR toLower(m.id) STARTS WITH $search OR ($by_name AND toLower(m.name) STARTS WITH $search))
   RETURN m, m.r0_pre AS pre
   ORDER BY m.r0_pre
   LIMIT $limit
@@ -26,7 +27,7 @@ CALL () {
     AND m.gen <= $gen
     AND ($depth IS NULL OR m.depth = $depth)
     AND ($active_only IS NULL OR (CASE WHEN $i < 0 THEN 0 ELSE m.r1_pv[$i] END >= $active) = $active_only)
-    AND ($search IS NULL OR toLower(m.id) STARTS WITH $search OR toLower(m.name) STARTS WITH $search)
+    AND ($search IS NULL OR toLower(m.id) STARTS WITH $search OR ($by_name AND toLower(m.name) STARTS WITH $search))
   RETURN m, m.r1_pre AS pre
   ORDER BY m.r1_pre
   LIMIT $limit

@@ -278,9 +278,16 @@ def check_scope(
 
 
 def search(
-    driver: Driver, database: str, q: str, *, limit: int = 20, scope_id: str | None = None
+    driver: Driver,
+    database: str,
+    q: str,
+    *,
+    limit: int = 20,
+    scope_id: str | None = None,
+    by_name: bool = True,
 ) -> list[dict[str, Any]]:
-    """Distributors whose id or name starts with `q` (largest downlines first), within the scope."""
+    """Distributors whose id or (`by_name`) name starts with `q` (largest downlines first), within
+    the scope."""
     if not q or len(q) > 64:
         raise BadRequest("the search text must be 1 to 64 characters")
     if not 1 <= limit <= MAX_PAGE:
@@ -293,6 +300,7 @@ def search(
         "analytics/search",
         q=q,
         q_title=q[:1].upper() + q[1:],
+        by_name=by_name,
         gen=pub.gen,
         k=pub.keys,
         lo=None if scope is None else scope.lo,
@@ -372,6 +380,7 @@ def downline(
     level: int | None = None,
     active: bool | None = None,
     search: str | None = None,
+    by_name: bool = True,
     cursor: str | None = None,
     limit: int = 100,
     active_pv: Decimal | None = None,
@@ -380,7 +389,7 @@ def downline(
     """A page of `distributor_id`'s downline in depth-first tree order (each member right after
     the members of earlier branches; siblings by id). `level` keeps one level (1 = frontline),
     `active` only the members active (True) or inactive (False) in the period, `search` members
-    whose id or name starts with it (case-insensitive). Page on with `next_cursor`."""
+    whose id or (`by_name`) name starts with it (case-insensitive). Page on with `next_cursor`."""
     if not 1 <= limit <= MAX_PAGE:
         raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
     if level is not None and level < 1:
@@ -409,6 +418,7 @@ def downline(
         "active_only": active,
         "active": threshold,
         "search": search.lower() if search else None,
+        "by_name": by_name,
     }
     rows = _read(driver, database, "analytics/downline", lo=lo, limit=limit + 1, **params)
     more = len(rows) > limit

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph_service import __version__
 from graph_service.analytics import service
+from graph_service.analytics.privacy import shown
 from graph_service.api import commissions
 from graph_service.api import health as health_routes
 from graph_service.api import keys as keystore
@@ -158,7 +159,7 @@ def _routes(app: FastAPI) -> None:
         s = service.distributor_stats(
             ctx.driver, ctx.database, id, period, active_pv=ctx.settings.active_threshold, scope_id=ctx.scope
         )
-        return s.to_json()
+        return shown(s, ctx.sees_names).to_json()
 
     @app.get("/v1/distributors/{id:path}/legs", response_model=list[LegOut], tags=["distributors"])
     def legs(ctx: Viewer, id: IdPath, period: PeriodQ = None) -> Any:
@@ -174,7 +175,7 @@ def _routes(app: FastAPI) -> None:
         members = service.upline(
             ctx.driver, ctx.database, id, period, active_pv=ctx.settings.active_threshold, scope_id=ctx.scope
         )
-        return [m.to_json() for m in members]
+        return [m.to_json() for m in shown(members, ctx.sees_names)]
 
     @app.get("/v1/distributors/{id:path}/placement", response_model=PlacementOut, tags=["distributors"])
     def placement(ctx: Viewer, id: IdPath, period: PeriodQ = None) -> Any:
@@ -224,10 +225,11 @@ def _routes(app: FastAPI) -> None:
             return service.downline(
                 ctx.driver, ctx.database, id, period=period, level=level, active=active, search=search,
                 cursor=after, limit=size, active_pv=ctx.settings.active_threshold, scope_id=ctx.scope,
+                by_name=ctx.sees_names,
             )  # fmt: skip
 
         if format == "json":
-            return page(cursor, limit).to_json()
+            return shown(page(cursor, limit), ctx.sees_names).to_json()
         if not ctx.key.allows("analyst"):
             raise Forbidden("CSV exports need the analyst role")
         ctx.expensive(request.app.state.limiter)
@@ -238,7 +240,7 @@ def _routes(app: FastAPI) -> None:
         def rows() -> Iterator[list[Any]]:
             current = first
             while True:
-                for m in current.items:
+                for m in shown(current.items, ctx.sees_names):
                     doc = m.to_json()
                     yield [doc[f] for f in fields]
                 if current.next_cursor is None:
@@ -253,8 +255,12 @@ def _routes(app: FastAPI) -> None:
         q: Annotated[str, Query(min_length=1, max_length=64, description="id or name prefix")],
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> Any:
-        """Distributors whose id or name starts with `q`, largest downlines first."""
-        return service.search(ctx.driver, ctx.database, q, limit=limit, scope_id=ctx.scope)
+        """Distributors whose id or name starts with `q`, largest downlines first (names only for
+        roles that see them: DOWNLINE_NAMES_ROLE)."""
+        hits = service.search(
+            ctx.driver, ctx.database, q, limit=limit, scope_id=ctx.scope, by_name=ctx.sees_names
+        )
+        return shown(hits, ctx.sees_names)
 
     @app.get("/v1/network", response_model=NetworkOut, tags=["network"])
     def network(
@@ -268,7 +274,7 @@ def _routes(app: FastAPI) -> None:
             ctx.driver, ctx.database, period, active_pv=ctx.settings.active_threshold, top=top,
             scope_id=ctx.scope,
         )  # fmt: skip
-        return n.to_json()
+        return shown(n, ctx.sees_names).to_json()
 
     @app.get("/v1/queries", response_model=list[QueryOut], tags=["queries"])
     def list_queries(ctx: Analyst) -> Any:

@@ -99,6 +99,11 @@ class Context:
     def scope(self) -> str | None:
         return self.key.scope
 
+    @property
+    def sees_names(self) -> bool:
+        """Whether this key's role sees distributors' names (DOWNLINE_NAMES_ROLE)."""
+        return self.key.allows(self.settings.names_role)
+
     def expensive(self, limiter: RateLimiter) -> None:
         wait = limiter.take(self.key.id)
         if wait > 0:

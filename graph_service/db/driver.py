@@ -3,12 +3,46 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from neo4j import Driver, GraphDatabase
 
 from graph_service.config import Settings
 from graph_service.db import server
 from graph_service.errors import SetupError
+
+# passwords that ship as defaults or top every list of leaked ones: refused for a server that is
+# not on this machine, as is anything shorter than MIN_REMOTE_PASSWORD or equal to the user name
+WEAK_PASSWORDS = frozenset(
+    {"neo4j", "password", "changeme", "change-me", "changeit", "secret", "admin", "test", "letmein",
+     "neo4jneo4j", "password123", "12345678", "123456789", "1234567890", "downline", "qwerty123"}
+)  # fmt: skip
+MIN_REMOTE_PASSWORD = 12
+
+
+def _loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def check_remote_secret(uri: str, user: str, password: str) -> None:
+    """SetupError when `uri` names a server off this machine and the password is a default or
+    weak one: outside the local demo a real secret is required (SECURITY.md)."""
+    host = (urlsplit(uri).hostname or "").lower()
+    if _loopback(host):
+        return
+    why = None
+    if password.lower() in WEAK_PASSWORDS:
+        why = "a well-known default"
+    elif password == user:
+        why = "the same as the user name"
+    elif len(password) < MIN_REMOTE_PASSWORD:
+        why = f"shorter than {MIN_REMOTE_PASSWORD} characters"
+    if why is not None:
+        raise SetupError(
+            f"refusing to connect to {host}: DOWNLINE_NEO4J_PASSWORD is {why}. A server off this "
+            f"machine needs a generated password of at least {MIN_REMOTE_PASSWORD} characters "
+            "(weak ones are accepted only for a server on loopback, such as the local demo)"
+        )
 
 
 @dataclass(frozen=True)
@@ -23,6 +57,7 @@ def connection(settings: Settings) -> Connection:
     if settings.neo4j_uri:
         if settings.neo4j_password is None:
             raise SetupError("DOWNLINE_NEO4J_URI is set but DOWNLINE_NEO4J_PASSWORD is not")
+        check_remote_secret(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password)
         return Connection(
             settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password, settings.neo4j_database
         )

@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import re
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from graph_service.api import keys as keystore
 from graph_service.api.app import create_app
 from graph_service.config import Settings
 from graph_service.ingest.load import import_folder
-from tests.helpers import DOWNLINE, free_port, run_cli, write_folder
+from tests.helpers import run_cli, serving, write_folder
 
 OPEN = {"/healthz", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc"}
 
@@ -341,19 +340,8 @@ def test_ids_with_slashes_and_query_characters(
 def test_expensive_requests_are_rate_limited_per_key(
     net: dict[str, str], cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    port = free_port()
     env = {**cli_env, "DOWNLINE_EXPENSIVE_PER_MINUTE": "2"}
-    with (tmp_path / "serve.log").open("wb") as log:
-        proc = subprocess.Popen([DOWNLINE, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    with serving(env, tmp_path / "serve.log") as base:
         body = {"query": "MATCH (d:Distributor) RETURN count(d) AS n"}
         assert [_post(base, "/v1/cypher", net["analyst"], body).status_code for _ in range(2)] == [200, 200]
         limited = _post(base, "/v1/cypher", net["analyst"], body)
@@ -362,6 +350,3 @@ def test_expensive_requests_are_rate_limited_per_key(
         assert int(limited.headers["Retry-After"]) >= 1
         assert _post(base, "/v1/cypher", net["admin"], body).status_code == 200  # a bucket per key
         assert _get(base, "/v1/periods", net["analyst"]).status_code == 200  # browsing is not limited
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)

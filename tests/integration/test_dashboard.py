@@ -337,7 +337,7 @@ def test_every_page_loads_without_console_errors(b: WebDriver, api: str, org: di
 def test_explorer_expands_pages_in_the_rest_and_searches_by_name(
     b: WebDriver, api: str, org: dict[str, str]
 ) -> None:
-    login(b, api, org["viewer"], "/dashboard/explorer?focus=R")
+    login(b, api, org["analyst"], "/dashboard/explorer?focus=R")  # analysts see names
     wait(b, lambda d: len(ids_shown(d)) == 9, what="R and the top 8 of its frontline")
     shown = ids_shown(b)
     assert {"R", "A", "B"} <= shown
@@ -366,6 +366,25 @@ def test_explorer_expands_pages_in_the_rest_and_searches_by_name(
     wait(b, lambda d: ids_shown(d) == {"A1", "A11"}, what="A1 with its frontline")
     crumbs = wait(b, lambda d: text_of(d, ids.EX_BREADCRUMB), what="the upline breadcrumb")
     assert crumbs.replace("\n", " ") == "top / Rita Root / Ann Able / A1"
+    assert severe(b) == []
+
+
+def test_a_viewer_sees_ids_not_names(b: WebDriver, api: str, org: dict[str, str]) -> None:
+    # DOWNLINE_NAMES_ROLE defaults to analyst: names are personal data a viewer does not need
+    login(b, api, org["viewer"], "/dashboard/explorer?focus=A1")
+    wait(b, lambda d: ids_shown(d) == {"A1", "A11"}, what="A1 with its frontline")
+    assert wait(b, lambda d: text_of(d, "panel-name")) == "A1"
+    crumbs = wait(b, lambda d: text_of(d, ids.EX_BREADCRUMB), what="the upline breadcrumb")
+    assert crumbs.replace("\n", " ") == "top / R / A / A1"
+    assert "Alma" not in b.page_source
+    assert "Rita" not in b.page_source
+    b.find_element(By.ID, ids.EX_SEARCH).send_keys("alma")  # a name: finds nobody
+    b.find_element(By.ID, ids.EX_SEARCH_GO).click()
+    wait(b, lambda d: d.find_elements(By.ID, "search-none"), what="no hit for a name")
+    type_into(b.find_element(By.ID, ids.EX_SEARCH), "A1")  # an id: found, shown by id
+    b.find_element(By.ID, ids.EX_SEARCH_GO).click()
+    hits = wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, ".search-hit"), what="search hits")
+    assert next(h.text for h in hits) == "A1 (A1)"
     assert severe(b) == []
 
 
