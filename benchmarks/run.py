@@ -148,15 +148,28 @@ def bench_analytics(settings: Settings, args: argparse.Namespace) -> analytics.A
         return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
 
 
+def _random_ids(settings: Settings, n: int = 5000) -> list[str]:
+    with open_driver(settings) as driver:
+        records, _, _ = driver.execute_query(
+            "MATCH (d:Distributor) WITH d.id AS id, rand() AS r ORDER BY r LIMIT $n RETURN id",
+            n=n,
+            database_=settings.neo4j_database,
+        )
+    return [r["id"] for r in records]
+
+
 def bench_http(settings: Settings) -> http_load.LoadResult | str:
     """Requests per second and latency of the stats endpoint, 16 clients, random members."""
     try:
-        with open_driver(settings) as driver:
-            records, _, _ = driver.execute_query(
-                "MATCH (d:Distributor) WITH d.id AS id, rand() AS r ORDER BY r LIMIT 5000 RETURN id",
-                database_=settings.neo4j_database,
-            )
-        return http_load.stats_load(settings, [r["id"] for r in records])
+        return http_load.stats_load(settings, _random_ids(settings))
+    except Exception as exc:  # recorded in RESULTS.md, the run goes on
+        return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+
+
+def bench_mixed(settings: Settings) -> http_load.MixedResult | str:
+    """The mixed load (benchmarks/http_load.py): API reads and dashboard callbacks, 16 clients, 60 s."""
+    try:
+        return http_load.mixed_load(settings, _random_ids(settings), clients=16, seconds=60)
     except Exception as exc:  # recorded in RESULTS.md, the run goes on
         return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
 
@@ -181,6 +194,47 @@ def http_markdown(rows: list[tuple[int, http_load.LoadResult | str]]) -> list[st
                 f"| {r.p99_ms:.1f} | {r.errors} |"
             )
     return [*lines, ""]
+
+
+def mixed_markdown(rows: list[tuple[int, http_load.MixedResult | str]]) -> list[str]:
+    lines = [
+        "## HTTP: mixed load (stats, downline pages, dashboard callbacks)",
+        "",
+        "`downline serve --workers 2`, 16 concurrent keep-alive clients for 60 s after a 3 s warm-up, each "
+        "logged in to the dashboard and picking at random (weights "
+        + ", ".join(f"{k} {w}" for k, w in http_load.MIX.items())
+        + "): a member's stats, one to three pages of 50 of a top-100 member's downline (each page a "
+        "request), the network figures, and the dashboard's callbacks as the browser posts them (overview "
+        "KPIs and figures for a period, an explorer click expanding a node on a walk three levels down, "
+        "the legs page for a member). An error is a transport error, a status but 200, or a callback "
+        "reply sending the browser to log in or showing a message in its error box. Same machine as "
+        "Neo4j. Goal: no errors.",
+        "",
+    ]
+    for size, r in rows:
+        lines.append(f"### {size:,} distributors")
+        lines.append("")
+        if isinstance(r, str):
+            lines += [f"Mixed load FAILED: {r}", ""]
+            continue
+        lines += [
+            "| kind | requests | requests/s | p50 (ms) | p99 (ms) | errors |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for k in [*r.kinds, r.total]:
+            name = "**total**" if k is r.total else k.kind
+            lines.append(
+                f"| {name} | {k.requests:,} | {k.rps:,.1f} | {k.p50_ms:.1f} | {k.p99_ms:.1f} | {k.errors} |"
+            )
+        lines.append("")
+        lines.append(
+            f"{r.seconds:.0f} s measured; warm-up {r.warmup_requests:,} requests, {r.warmup_errors} errors."
+        )
+        for what, n in r.failures.items():
+            example = r.examples.get(what, "").replace("`", "'")
+            lines.append(f"- {n} x {what}: `{example}`")
+        lines.append("")
+    return lines
 
 
 def bench_commissions(settings: Settings) -> commissions.CommissionResult | str:
@@ -223,6 +277,7 @@ def write_results(
     runs: list[tuple[int, commissions.CommissionResult | str]] | None = None,
     compared: list[tuple[int, peers.PeersResult | str]] | None = None,
     screens: list[tuple[int, dashboard.DashboardResult | str]] | None = None,
+    mixes: list[tuple[int, http_load.MixedResult | str]] | None = None,
 ) -> Path:
     out = ROOT / "RESULTS.md"
     lines = [
@@ -262,6 +317,8 @@ def write_results(
         lines.append("")
     if loads:
         lines += http_markdown(loads)
+    if mixes:
+        lines += mixed_markdown(mixes)
     if runs:
         lines += [
             "## Commission runs (`downline commissions run`: computed, stored whole, read back)",
@@ -315,6 +372,7 @@ def main() -> None:
     runs: list[tuple[int, commissions.CommissionResult | str]] = []
     compared: list[tuple[int, peers.PeersResult | str]] = []
     screens: list[tuple[int, dashboard.DashboardResult | str]] = []
+    mixes: list[tuple[int, http_load.MixedResult | str]] = []
     sizes = [int(s) for s in args.sizes.split(",")]
     for size in sizes[-1:] if args.skip_import else sizes:
         if not args.skip_import:
@@ -334,6 +392,9 @@ def main() -> None:
         load = bench_http(settings)
         print(json.dumps({"size": size, "http": load if isinstance(load, str) else asdict(load)}), flush=True)
         loads.append((size, load))
+        mix = bench_mixed(settings)
+        print(json.dumps({"size": size, "mixed": mix if isinstance(mix, str) else asdict(mix)}), flush=True)
+        mixes.append((size, mix))
         run = bench_commissions(settings)
         doc = run if isinstance(run, str) else asdict(run)
         print(json.dumps({"size": size, "commissions": doc}), flush=True)
@@ -342,7 +403,7 @@ def main() -> None:
         doc = screen if isinstance(screen, str) else asdict(screen)
         print(json.dumps({"size": size, "dashboard": doc}), flush=True)
         screens.append((size, screen))
-    path = write_results(results, measured, settings, loads, runs, compared, screens)
+    path = write_results(results, measured, settings, loads, runs, compared, screens, mixes)
     print(f"wrote {path}; python peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB")
     if any(isinstance(a, str) for _, a in measured):
         sys.exit(1)

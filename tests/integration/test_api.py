@@ -96,7 +96,8 @@ def test_stats_answers_the_contract_shape(api: str, net: dict[str, str], cli_env
     assert doc["levels"] == [2, 3, 1]
     assert [leg["id"] for leg in doc["legs"]] == ["A", "B"]
     cli = json.loads(run_cli("stats", "R", "--period", "2026-10", "--json", env=cli_env).stdout)
-    assert doc == cli
+    assert doc == {**cli, "name": None}  # a viewer sees no names (DOWNLINE_NAMES_ROLE)
+    assert _get(api, "/v1/distributors/R/stats", net["analyst"], period="2026-10").json() == cli
     assert _get(api, "/v1/distributors/R/stats", net["viewer"]).json()["period"] == "2026-10"
 
 
@@ -149,7 +150,7 @@ def test_listings_paging_and_csv(api: str, net: dict[str, str]) -> None:
     assert [row["id"] for row in rows] == seen
     up = _get(api, "/v1/distributors/A11/upline", net["viewer"]).json()
     assert [(m["id"], m["level"]) for m in up] == [("A1", 1), ("A", 2), ("R", 3)]
-    hits = _get(api, "/v1/search", net["viewer"], q="a").json()
+    hits = _get(api, "/v1/search", net["analyst"], q="a").json()  # names: analysts
     assert {h["id"] for h in hits} >= {"A", "A1", "A2", "A11"}
     assert _get(api, "/v1/periods", net["viewer"]).json() == ["2026-09", "2026-10"]
     legs = _get(api, "/v1/distributors/R/legs", net["viewer"]).json()
