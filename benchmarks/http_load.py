@@ -39,6 +39,7 @@ from typing import IO, Any
 import httpx
 import numpy as np
 
+from dashboards import ids
 from graph_service.api import keys as keystore
 from graph_service.config import Settings
 from graph_service.db.driver import open_driver
@@ -249,8 +250,11 @@ class Callback:
         if r.status_code != 200:
             return f"HTTP {r.status_code}", {}
         doc = r.json()
-        if "sideUpdate" in doc:
+        side = doc.get("sideUpdate") or {}
+        if ids.REDIRECT in side:
             return "sent to the login page", {}
+        if (side.get(ids.NOTICE) or {}).get("children"):
+            return f"banner says: {side[ids.NOTICE]['children']}", {}
         found: dict[str, Any] = doc.get("response", {})
         first = self.outputs[0][0]
         if first not in found:

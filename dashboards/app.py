@@ -22,6 +22,7 @@ from dashboards.pages import explorer, flows, health, legs, overview, workbench
 from dashboards.pages.common import relative
 from graph_service.api.deps import RateLimiter
 from graph_service.config import Settings
+from graph_service.db.breaker import Breaker
 
 PREFIX = "/dashboard/"
 
@@ -49,6 +50,8 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; ma
 .shell-header a { color: #cfd8dc; text-decoration: none; }
 .shell-header a.current { color: white; border-bottom: 2px solid #90caf9; }
 .shell-header .who { margin-left: auto; color: #b0bec5; font-size: 12px; }
+.notice:empty { display: none; }
+.notice { background: #fff3e0; color: #bf360c; border-bottom: 1px solid #ffcc80; padding: 8px 24px; }
 .page { padding: 16px 20px; }
 .row { display: flex; flex-wrap: wrap; gap: 14px; }
 .card { background: white; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,.1); padding: 10px; }
@@ -96,6 +99,7 @@ def _shell() -> html.Div:
                 ],
                 className="shell-header",
             ),
+            html.Div(id=ids.NOTICE, className="notice", role="alert"),
             html.Div(dash.page_container, className="page"),
         ]
     )
@@ -124,12 +128,13 @@ def create_dash(
     *,
     limiter_getter: Callable[[], RateLimiter | None] | None = None,
     prefix: str = PREFIX,
+    breaker_getter: Callable[[], Breaker | None] | None = None,
 ) -> dash.Dash:
     """The dashboard for a server that mounts it at `prefix` (Dash sees paths with the prefix
     stripped, the browser asks for them with it). `driver_getter` gives the worker's driver when a
     request needs it (the API opens it in its lifespan, after this runs)."""
     server = flask.Flask("dashboards")
-    auth.install(server, auth.Backend(settings, driver_getter, limiter_getter, prefix))
+    auth.install(server, auth.Backend(settings, driver_getter, limiter_getter, prefix, breaker_getter))
     app = dash.Dash(
         "dashboards",
         server=server,  # type: ignore[arg-type]

@@ -27,6 +27,8 @@ from werkzeug.wrappers import Response
 from graph_service.api import keys as keystore
 from graph_service.api.deps import Forbidden, RateLimiter, TooManyRequests, Unauthorized
 from graph_service.config import Settings
+from graph_service.db.breaker import Breaker
+from graph_service.errors import DatabaseUnavailable
 
 COOKIE = "downline_key"
 EXTENSION = "downline"
@@ -43,6 +45,10 @@ class Backend:
     driver_getter: Callable[[], Driver]
     limiter_getter: Callable[[], RateLimiter | None] | None = None
     prefix: str = "/dashboard/"
+    breaker_getter: Callable[[], Breaker | None] | None = None  # the API's (db/breaker.py)
+
+    def breaker(self) -> Breaker | None:
+        return self.breaker_getter() if self.breaker_getter is not None else None
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,13 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
+def trip(exc: BaseException) -> None:
+    """A callback found Neo4j unreachable: open the worker's breaker (see db/breaker.py)."""
+    breaker = backend().breaker()
+    if breaker is not None and isinstance(exc, ServiceUnavailable | SessionExpired):
+        breaker.trip()
+
+
 def redirect_update(target: str) -> dict[str, Any]:
     """A callback answer that changes nothing but sends the browser to `target` (the shell's
     REDIRECT location; see dashboards/ids.py)."""
@@ -147,17 +160,32 @@ def redirect_update(target: str) -> dict[str, Any]:
     return {"multi": True, "response": {}, "sideUpdate": {ids.REDIRECT: {"href": target}}}
 
 
+UNAVAILABLE_MESSAGE = "Neo4j is unavailable: the figures will be back when it is; try again in a few seconds"
+
+
+def notice_update(message: str) -> dict[str, Any]:
+    """A callback answer that changes nothing but shows `message` in the shell's banner."""
+    from dashboards import ids
+
+    return {"multi": True, "response": {}, "sideUpdate": {ids.NOTICE: {"children": message}}}
+
+
 def gate() -> Response | None:
     """Flask `before_request`: a valid key in the cookie, or no further."""
     path = flask.request.path
     if path in OPEN:
         return None
+    breaker = backend().breaker()
     try:
+        if breaker is not None:
+            breaker.check()  # Neo4j known to be down: say so now, not after timeouts
         key = _verify(flask.request.cookies.get(COOKIE))
-    except UNAVAILABLE:
-        return flask.Response(
-            "Neo4j is unavailable; try again shortly", status=503, headers={"Retry-After": "5"}
-        )
+    except (DatabaseUnavailable, *UNAVAILABLE) as exc:
+        if breaker is not None and isinstance(exc, ServiceUnavailable | SessionExpired):
+            breaker.trip()
+        if path == "/_dash-update-component":  # a 503 there would show nothing in the page
+            return flask.jsonify(notice_update(UNAVAILABLE_MESSAGE))
+        return flask.Response(UNAVAILABLE_MESSAGE, status=503, headers={"Retry-After": "5"})
     flask.g.downline_key = key
     if key is not None:
         return None

@@ -8,6 +8,7 @@ REDIRECT = "redirect"  # a dcc.Location that sends the browser to the login page
 NAV = "nav"
 WHO = "who"  # the key's role and scope, beside the logout link
 LOGOUT = "logout"
+NOTICE = "notice"  # a banner under the header: Neo4j unavailable (cleared by the next callback that works)
 
 # 1 overview
 OV_PERIOD = "overview-period"

@@ -51,7 +51,7 @@ def _fail(exc: DownlineError) -> typer.Exit:
 
 @contextmanager
 def _driver(settings: Settings) -> Iterator[Driver]:
-    driver = open_driver(settings)
+    driver = open_driver(settings, retry_s=settings.cli_retry_seconds, connect_s=5.0)
     try:
         yield driver
     except (ServiceUnavailable, SessionExpired) as exc:

@@ -28,7 +28,11 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: str | None = None
     neo4j_database: str = "neo4j"
-    neo4j_retry_seconds: float = 2.0
+    # how long a transaction that cannot reach Neo4j is retried before giving up: short for the API
+    # (it answers 503 with Retry-After instead), longer for commands (a restart does not fail them)
+    neo4j_retry_seconds: float = 0.5
+    cli_retry_seconds: float = 30.0
+    neo4j_connect_timeout_s: float = 1.5  # the API's; commands wait up to 5 s for a connection
 
     # Local server sizing: a 1M-member network with ~3M orders fits heap + page cache <= 8 GiB.
     neo4j_heap: str = "4g"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+RETRY_AFTER_S = 5  # what a 503 tells a client to wait before asking again
+
 
 class DownlineError(Exception):
     """Base of every failure a user sees; `exit_code` for the CLI, `http_status` for the API."""
@@ -27,6 +29,7 @@ class DatabaseUnavailable(DownlineError):
     exit_code = 3
     http_status = 503
     code = "database_unavailable"
+    headers = {"Retry-After": str(RETRY_AFTER_S)}  # noqa: RUF012  (read only)
 
 
 class NotFound(DownlineError):

@@ -10,8 +10,9 @@ from urllib.parse import urlencode
 import dash
 from dash import dcc, html, no_update
 
-from dashboards.auth import UNAVAILABLE
-from graph_service.errors import DownlineError
+from dashboards import ids
+from dashboards.auth import UNAVAILABLE, UNAVAILABLE_MESSAGE, trip
+from graph_service.errors import DatabaseUnavailable, DownlineError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -19,7 +20,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def problem(exc: BaseException) -> str:
     if isinstance(exc, DownlineError):
         return exc.message
-    return "Neo4j is unavailable; try again shortly"
+    return UNAVAILABLE_MESSAGE
 
 
 def safe(error_at: int, empty: Sequence[Any] | None = None) -> Callable[[F], F]:
@@ -32,8 +33,13 @@ def safe(error_at: int, empty: Sequence[Any] | None = None) -> Callable[[F], F]:
         @functools.wraps(fn)
         def inner(*args: Any) -> Any:
             try:
-                return fn(*args)
+                done = fn(*args)
+                dash.set_props(ids.NOTICE, {"children": ""})  # Neo4j answers (again)
+                return done
             except (DownlineError, *UNAVAILABLE) as exc:
+                if isinstance(exc, (*UNAVAILABLE, DatabaseUnavailable)):
+                    trip(exc)
+                    dash.set_props(ids.NOTICE, {"children": UNAVAILABLE_MESSAGE})
                 if empty is None:
                     return problem(exc)
                 out = list(empty)

@@ -30,7 +30,6 @@ from graph_service.api import keys as keystore
 from graph_service.api.dashboard_mount import mount_dashboard
 from graph_service.api.deps import (
     ERRORS,
-    RETRY_AFTER_S,
     Admin,
     Analyst,
     Forbidden,
@@ -59,8 +58,9 @@ from graph_service.api.models import (
     TableOut,
 )
 from graph_service.config import Settings, get_settings
+from graph_service.db.breaker import Breaker
 from graph_service.db.driver import open_driver
-from graph_service.errors import DownlineError, InvalidInput
+from graph_service.errors import RETRY_AFTER_S, DownlineError, InvalidInput
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -74,10 +74,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.driver = open_driver(settings)
+        app.state.breaker = Breaker(app.state.driver)
         app.state.limiter = RateLimiter(settings.expensive_per_minute)
         try:
             yield
         finally:
+            app.state.breaker.close()
             app.state.driver.close()
 
     app = FastAPI(
@@ -115,7 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(SessionExpired)
     @app.exception_handler(TransientError)
     @app.exception_handler(AuthError)
-    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, ServiceUnavailable | SessionExpired):
+            request.app.state.breaker.trip()  # later requests: 503 at once until Neo4j is back
         return _error(
             503,
             "database_unavailable",

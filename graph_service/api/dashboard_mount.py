@@ -27,6 +27,7 @@ def mount_dashboard(app: FastAPI, settings: Settings) -> None:
         settings,
         lambda: app.state.driver,
         limiter_getter=lambda: getattr(app.state, "limiter", None),
+        breaker_getter=lambda: getattr(app.state, "breaker", None),
         prefix=PREFIX,
     )
     app.mount(PREFIX.rstrip("/"), WSGIMiddleware(dash_app.server), name="dashboard")  # type: ignore[arg-type]

@@ -30,7 +30,6 @@ PeriodQ = Annotated[
 ]
 # `{id:path}`: ids may hold any character but controls, "/" included (sent percent-encoded)
 IdPath = Annotated[str, Path(description="distributor id (percent-encoded)", min_length=1, max_length=64)]
-RETRY_AFTER_S = 5
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "missing or invalid key"},
     403: {"model": ErrorBody, "description": "the key's role may not do this"},
@@ -118,6 +117,7 @@ def _context(
 ) -> Context:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send an API key as `Authorization: Bearer KEY`")
+    request.app.state.breaker.check()  # Neo4j known to be down: 503 now, not after timeouts
     driver: Driver = request.app.state.driver
     settings: Settings = request.app.state.settings
     key = keystore.verify(driver, settings.neo4j_database, credentials.credentials)

@@ -65,15 +65,21 @@ def connection(settings: Settings) -> Connection:
     return Connection(server.bolt_uri(settings), settings.neo4j_user, password, settings.neo4j_database)
 
 
-def open_driver(settings: Settings) -> Driver:
+def open_driver(
+    settings: Settings, *, retry_s: float | None = None, connect_s: float | None = None
+) -> Driver:
+    """A driver for the settings' server; transactions that cannot reach it are retried for
+    `retry_s` (default DOWNLINE_NEO4J_RETRY_SECONDS) before the error is raised, and a new
+    connection may take `connect_s` (default DOWNLINE_NEO4J_CONNECT_TIMEOUT_S) to open."""
     conn = connection(settings)
+    connect_s = settings.neo4j_connect_timeout_s if connect_s is None else connect_s
     return GraphDatabase.driver(
         conn.uri,
         auth=(conn.user, conn.password),
-        connection_timeout=5.0,
+        connection_timeout=connect_s,
         # a query that cannot reach the server gives up after this (the API answers 503 with
         # Retry-After instead of hanging); transient errors within it are retried
-        max_transaction_retry_time=settings.neo4j_retry_seconds,
+        max_transaction_retry_time=settings.neo4j_retry_seconds if retry_s is None else retry_s,
         max_connection_pool_size=50,
         notifications_min_severity="OFF",
     )
