@@ -1,5 +1,6 @@
 """Schemathesis over the OpenAPI document, against the running service and the real Neo4j: whatever
-the schema allows (and much it does not), no request makes the service answer 5xx."""
+the schema allows (and much it does not), no request makes the service answer 5xx, and every answer (status,
+content type, body) is what the document says."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from graph_service.db.schema import ensure_schema
 from graph_service.ingest.generator import generate
 from graph_service.ingest.load import import_folder
 from tests.reliability.tally import tally
-
 
 # no 5xx; every answer's status, content type and body as the OpenAPI document says
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
