@@ -44,9 +44,10 @@ test: lint typecheck neo4j
 test-all: lint typecheck neo4j
 	$(BIN)/pytest
 
-# the reliability suite with many more kills at random points (DOWNLINE_SOAK_SEED replays one)
+# the reliability and security suites, long: many more kills at random points (DOWNLINE_SOAK_SEED
+# replays one), more broken inputs, a 60 s load; their figures go to benchmarks/RESULTS.md
 soak: neo4j
-	DOWNLINE_SOAK_REPEATS=$${DOWNLINE_SOAK_REPEATS:-25} $(BIN)/pytest tests/reliability
+	DOWNLINE_SOAK_REPEATS=$${DOWNLINE_SOAK_REPEATS:-25} $(BIN)/python -m benchmarks.reliability
 
 format: $(STAMP)
 	$(BIN)/ruff format .

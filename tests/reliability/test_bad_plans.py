@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from graph_service.compensation.plan import LoadedPlan, load_plan, parse_plan
 from graph_service.errors import InvalidInput
+from tests.reliability.tally import tally
 
 PLANS = sorted((Path(__file__).resolve().parents[2] / "plans").glob("*.toml"))
 TEXTS = [p.read_text(encoding="utf-8") for p in PLANS]
@@ -54,7 +55,9 @@ def _outcome(read: Callable[[], LoadedPlan]) -> LoadedPlan | InvalidInput:
 
 def _check(text: str) -> None:
     outcome = _outcome(lambda: parse_plan(text, source="plan.toml"))
+    tally("plan_inputs")
     if isinstance(outcome, InvalidInput):
+        tally("plan_refused")
         assert outcome.problems, "refused without a problem"
         count = text.count("\n") + 1
         for problem in outcome.problems:
@@ -85,6 +88,8 @@ def test_any_bytes_on_disk(data: bytes) -> None:
         path = Path(tmp) / "plan.toml"
         path.write_bytes(data)
         outcome = _outcome(lambda: load_plan(path))
+    tally("plan_inputs")
     if isinstance(outcome, InvalidInput):
+        tally("plan_refused")
         assert outcome.problems
         assert all(p.reason.strip() and p.file == "plan.toml" for p in outcome.problems)

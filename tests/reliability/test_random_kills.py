@@ -27,6 +27,7 @@ from graph_service.config import Settings
 from graph_service.db.admin import counts
 from graph_service.ingest.generator import generate
 from tests.helpers import DOWNLINE, run_cli
+from tests.reliability.tally import tally
 
 REPEATS = int(os.environ.get("DOWNLINE_SOAK_REPEATS", "2"))
 SEED = int(os.environ.get("DOWNLINE_SOAK_SEED", str(int(time.time()))))
@@ -60,6 +61,7 @@ def _kill_after(args: list[str], env: dict[str, str], delay: float) -> bool:
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
+        tally("kills")
         return True
 
 
