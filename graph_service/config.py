@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     expensive_per_minute: int = 60  # per key and worker: ad hoc Cypher, named queries, CSV exports
     # the least role that sees distributors' names (analytics/privacy.py): viewers see ids only
     names_role: Literal["viewer", "analyst"] = "analyst"
+    # API workers read the health frame at start and after each publish (analytics/warmup.py)
+    warm_up: bool = True
     run_lines_per_write: int = Field(default=100_000, ge=1)  # commission runs: lines per write transaction
     run_earners_per_chunk: int = Field(default=512, ge=1)  # commission runs: earners per stored chunk
     run_stale_seconds: float = Field(default=120.0, ge=0)  # a run being written and silent this long: dead

@@ -174,7 +174,10 @@ def _network_figures(
         rows = session.run(cypher("rollup/top"), gen=gen, i=i, top=TOP_KEPT, most=TOP_MOST, k=k)
         ranked = sorted(((r["id"], r["gv"], r["pv"], r["size"]) for r in rows), key=lambda r: (-r[1], r[0]))
         per[period]["top"] = [list(r) for r in ranked[:TOP_KEPT]]
+    # joins per month, for the growth chart (a scan of every member: done here, once per rollup)
+    growth = [[r["month"], r["distributors"]] for r in session.run(cypher("analytics/growth"), gen=gen)]
     return {
+        "growth": growth,
         "distributors": sum(depth_list),
         "roots": depth_list[0] if depth_list else 0,
         "depth_sum": sum(d * n for d, n in enumerate(depth_list)),

@@ -536,8 +536,11 @@ _GROWTH: dict[tuple[str, int, str | None], list[tuple[str, int]]] = {}
 
 
 def _growth(driver: Driver, database: str, pub: Published) -> list[tuple[str, int]]:
-    """Joins per month: a scan of every distributor, so kept per published rollup (join dates
-    only change with an import, and every import builds a new rollup)."""
+    """Joins per month: counted by the rollup (its network figures); for a rollup built before
+    it did, a scan of every distributor, kept per published rollup (join dates only change with
+    an import, and every import builds a new rollup)."""
+    if "growth" in pub.stats:
+        return [(str(m), int(n)) for m, n in pub.stats["growth"]]
     key = (database, pub.gen, pub.built)
     if key not in _GROWTH or pub.built is None:
         rows = _read(driver, database, "analytics/growth", gen=pub.gen)

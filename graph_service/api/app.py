@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from graph_service import __version__
 from graph_service.analytics import service
 from graph_service.analytics.privacy import shown
+from graph_service.analytics.warmup import Warmer
 from graph_service.api import commissions
 from graph_service.api import health as health_routes
 from graph_service.api import keys as keystore
@@ -76,9 +77,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.driver = open_driver(settings)
         app.state.breaker = Breaker(app.state.driver)
         app.state.limiter = RateLimiter(settings.expensive_per_minute)
+        warmer = Warmer(app.state.driver, settings.neo4j_database)
+        if settings.warm_up:
+            warmer.start()
         try:
             yield
         finally:
+            warmer.close()
             app.state.breaker.close()
             app.state.driver.close()
 

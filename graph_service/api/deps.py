@@ -35,7 +35,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "the key's role may not do this"},
     404: {"model": ErrorBody, "description": "unknown (or outside the key's scope)"},
     422: {"model": ErrorBody, "description": "malformed input"},
-    429: {"model": ErrorBody, "description": "too many expensive requests by this key; retry after Retry-After"},
+    429: {
+        "model": ErrorBody,
+        "description": "too many expensive requests by this key; retry after Retry-After",
+    },
     503: {"model": ErrorBody, "description": "Neo4j is unavailable; retry after Retry-After seconds"},
 }
 

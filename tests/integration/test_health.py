@@ -212,3 +212,44 @@ def test_the_command_line(
     assert "<b>&" not in text
     assert run_cli("disclosure", run.run_id, env=cli_env).returncode == 0
     assert run_cli("disclosure", "nope", env=cli_env).returncode == 4
+
+
+def test_workers_prepare_the_frame_at_start_and_after_each_publish(
+    driver: Driver, settings: Settings, tmp_path: Path
+) -> None:
+    from graph_service.analytics.warmup import Warmer
+    from graph_service.ingest.load import import_folder
+    from tests.helpers import write_folder
+
+    db = settings.neo4j_database
+    dists = [("R", "", "Root", "ES", "2026-01-05", "", ""), ("A", "R", "Ann", "ES", "2026-02-01", "", "")]
+    import_folder(
+        driver, write_folder(tmp_path / "one", dists, [("o1", "A", "2026-10-02", "120", "", "")]), database=db
+    )
+    warmer = Warmer(driver, db, every_s=0.2)
+    health._FRAMES.clear()
+    warmer.start()
+    try:
+        first = _wait(lambda: warmer.warmed)
+        assert len(health._FRAMES) == 1
+        assert sorted(next(iter(health._FRAMES.values())).ids) == ["A", "R"]
+        more = [("B", "R", "Bob", "PT", "2026-03-01", "", "")]
+        import_folder(driver, write_folder(tmp_path / "two", more, []), database=db)
+        second = _wait(lambda: warmer.warmed if warmer.warmed != first else None)
+        assert second[0] > first[0]  # a newer generation, prepared without anyone asking
+        frames = [f for f in health._FRAMES.values() if f.gen == second[0]]
+        assert [sorted(f.ids) for f in frames] == [["A", "B", "R"]]
+    finally:
+        warmer.close()
+
+
+def _wait(probe: Any, timeout: float = 60) -> Any:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found is not None:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("the warmer did not prepare the frame in time")
