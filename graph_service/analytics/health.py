@@ -38,6 +38,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from neo4j import Driver
 
 from graph_service.analytics import rollup, service
@@ -224,11 +225,13 @@ class Frame:
             col = np.array([column[p] for _, p, _, _ in rows], np.int64)
             np.add.at(pv, (at, col), np.array([v for _, _, v, _ in rows], np.int64))
             np.add.at(retail, col, np.array([r for _, _, _, r in rows], np.int64))
-        return cls(ids, _positions(index, sponsors), [j or "" for j in joined], periods, pv, retail, gen)
+        return cls(ids, _positions(ids, sponsors), [j or "" for j in joined], periods, pv, retail, gen)
 
 
-def _positions(index: dict[str, int], sponsors: Sequence[str | None]) -> IntArray:
-    return np.fromiter((index.get(s or "", -1) for s in sponsors), np.int64, len(sponsors))
+def _positions(ids: Sequence[str], sponsors: Sequence[str | None]) -> IntArray:
+    """Each sponsor's position in `ids` (-1 for none): one hashed lookup in C, not a Python loop."""
+    found = pd.Index(ids).get_indexer(pd.Index(sponsors, dtype=object))
+    return np.asarray(found, np.int64)
 
 
 def _one(driver: Driver, database: str, name: str, **params: Any) -> dict[str, Any]:
@@ -308,9 +311,8 @@ def _rolled_frame(members: dict[str, Any], pub: service.Published, gen: int) -> 
     pv = np.array([p or empty for p in members["pvs"]], np.int64).reshape(n, width)
     figures = pub.stats.get("periods", {})
     retail = np.array([int(figures.get(p, {}).get("retail_volume", 0)) for p in pub.periods], np.int64)
-    index = {i: k for k, i in enumerate(ids)}
     joined = [j or "" for j in members["joined"]]
-    return Frame(ids, _positions(index, members["sponsors"]), joined, list(pub.periods), pv, retail, gen)
+    return Frame(ids, _positions(ids, members["sponsors"]), joined, list(pub.periods), pv, retail, gen)
 
 
 # -- the report --------------------------------------------------------------------------------------
