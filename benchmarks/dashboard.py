@@ -26,15 +26,13 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from benchmarks.http_load import serving
 from dashboards.auth import COOKIE
 from graph_service.analytics import service
 from graph_service.api import keys as keystore
@@ -233,16 +231,6 @@ def _ms(seconds: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
 
 
-def _serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DOWNLINE_HOME": str(settings.home_dir)}
-    return subprocess.Popen(
-        [DOWNLINE, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def run(
     settings: Settings, *, repeats: int = 3, samples: int = 30, port: int = 18766, timeout: float = 120
 ) -> DashboardResult:
@@ -271,33 +259,20 @@ def run(
     finally:
         driver.close()
 
-    server = _serve(settings, port)
-    base = f"http://127.0.0.1:{port}"
     b = None
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"downline serve did not answer on {base} within 90 s")
-            time.sleep(0.3)
-        b = browser()
-        # the login form's cookie, set directly: logging in lands on the overview, which would
-        # warm its caches before its first measured visit
-        b.get(f"{base}/dashboard/login")
-        b.add_cookie({"name": COOKIE, "value": key_text, "path": "/dashboard/", "httpOnly": True})
-        pages = [_paint(b, base, page, run_id, repeats, timeout) for page in PAGES]
-        shown = _expand_in_browser(b, base, root, repeats, timeout)
-        query_s = _workbench_query(b, base, timeout)
+        with serving(settings, port=port, workers=1, wait_s=90) as base:
+            b = browser()
+            # the login form's cookie, set directly: logging in lands on the overview, which would
+            # warm its caches before its first measured visit
+            b.get(f"{base}/dashboard/login")
+            b.add_cookie({"name": COOKIE, "value": key_text, "path": "/dashboard/", "httpOnly": True})
+            pages = [_paint(b, base, page, run_id, repeats, timeout) for page in PAGES]
+            shown = _expand_in_browser(b, base, root, repeats, timeout)
+            query_s = _workbench_query(b, base, timeout)
     finally:
         if b is not None:
             b.quit()
-        server.terminate()
-        server.wait(timeout=30)
         with open_driver(settings) as driver:
             keystore.revoke_key(driver, db, key.id)
     return DashboardResult(

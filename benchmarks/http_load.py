@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import socket
 import subprocess
 import sys
 import time
@@ -60,19 +61,29 @@ class LoadResult:
     p99_ms: float
 
 
+@dataclass(frozen=True)
+class Served:
+    base: str  # http://127.0.0.1:PORT
+    proc: subprocess.Popen[bytes]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @contextmanager
-def serving(
-    settings: Settings, *, port: int, workers: int, log: Path | None = None, wait_s: float = 60
-) -> Iterator[str]:
-    """`downline serve --workers N` on `port` of loopback until the block ends: its base URL."""
-    env = {**os.environ, "DOWNLINE_HOME": str(settings.home_dir)}
+def serve(
+    env: dict[str, str], *args: str, port: int | None = None, log: Path | None = None, wait_s: float = 90
+) -> Iterator[Served]:
+    """`downline serve` on loopback (a free port unless given; extra arguments such as `--workers
+    2`) with `env` until the block ends, once /healthz answers 200. The log goes to `log`."""
+    port = free_port() if port is None else port
     sink: IO[bytes] | int = log.open("ab") if log is not None else subprocess.DEVNULL
     try:
         proc = subprocess.Popen(
-            [DOWNLINE, "serve", "--port", str(port), "--workers", str(workers)],
-            env=env,
-            stdout=sink,
-            stderr=sink,
+            [DOWNLINE, "serve", "--port", str(port), *args], env=env, stdout=sink, stderr=sink
         )
     finally:
         if not isinstance(sink, int):
@@ -87,12 +98,27 @@ def serving(
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"downline serve on port {port} did not come up")
+                tail = log.read_text(errors="replace")[-4000:] if log is not None else ""
+                raise RuntimeError(f"downline serve on port {port} did not come up ({proc.poll()}):\n{tail}")
             time.sleep(0.3)
-        yield base
+        yield Served(base, proc)
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@contextmanager
+def serving(
+    settings: Settings, *, port: int, workers: int, log: Path | None = None, wait_s: float = 60
+) -> Iterator[str]:
+    """`downline serve --workers N` on `port` of loopback for the settings' home: its base URL."""
+    env = {**os.environ, "DOWNLINE_HOME": str(settings.home_dir)}
+    with serve(env, "--workers", str(workers), port=port, log=log, wait_s=wait_s) as served:
+        yield served.base
 
 
 def _percentile(seconds: list[float], q: float) -> float:

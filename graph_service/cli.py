@@ -33,8 +33,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="Run the local Neo4j server (no Docker).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(emoji=False)  # ":100:" in a problem's text stays ":100:"
+err = Console(stderr=True, emoji=False)
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_PROBLEMS_SHOWN = 100
 

@@ -11,6 +11,9 @@ from decimal import Decimal
 
 SCALE = 10_000
 DECIMALS = 4
+# one order's volume or amount stays below a billion in absolute value: scaled, 10^13, so the sums
+# of a network's orders stay exact 64-bit integers in Neo4j and numpy (a larger value is refused)
+MAX_WHOLE_DIGITS = 9
 _DECIMAL = re.compile(r"^([+-]?)(\d*)(?:\.(\d*))?$")
 
 
@@ -30,6 +33,10 @@ def parse_scaled(text: str) -> int:
     frac = frac.rstrip("0")
     if len(frac) > DECIMALS:
         raise NotADecimal(f"{text!r} has more than {DECIMALS} decimal places")
+    if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS:
+        raise NotADecimal(
+            f"{text.strip()!r} is too large (at most {10**MAX_WHOLE_DIGITS - 1:,} in absolute value)"
+        )
     value = int(whole or "0") * SCALE + int((frac or "0").ljust(DECIMALS, "0"))
     return -value if sign == "-" else value
 

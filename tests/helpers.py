@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,9 +20,9 @@ DOWNLINE = str(Path(sys.executable).with_name("downline"))
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    from benchmarks.http_load import free_port as free
+
+    return free()
 
 
 def cli_environment(home: Path) -> dict[str, str]:
@@ -48,33 +47,10 @@ def run_cli(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess
 def serving(env: dict[str, str], log: Path, *args: str, wait_s: float = 90) -> Iterator[str]:
     """`downline serve` on a free port with `env` (and extra arguments such as `--workers 2`)
     until the block ends: its base URL, once /healthz answers 200. The log goes to `log`."""
-    import httpx
+    from benchmarks.http_load import serve
 
-    port = free_port()
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [DOWNLINE, "serve", "--port", str(port), *args], env=env, stdout=sink, stderr=sink
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"downline serve did not come up ({proc.poll()}):\n{log.read_text()}")
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    with serve(env, *args, log=log, wait_s=wait_s) as served:
+        yield served.base
 
 
 DIST_HEADER = ["id", "sponsor_id", "name", "country", "joined_on", "placement_parent_id", "placement_side"]

@@ -28,7 +28,7 @@ StrArray = Any  # a pyarrow string Array or ChunkedArray without nulls ("" stand
 # Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F (tested against unicodedata)
 _CONTROL = "[\\x00-\\x1f\\x7f-\\x9f]"
 # a plain decimal that fits int64 once scaled: no sign but "-", digits on both sides of the point
-_PLAIN_DECIMAL = "^-?[0-9]{1,14}(\\.[0-9]{1,4})?$"
+_PLAIN_DECIMAL = "^-?[0-9]{1,9}(\\.[0-9]{1,4})?$"  # longer ones go through parse_scaled (refused)
 _SCALE_BY_PLACES = np.array([10_000, 1_000, 100, 10, 1], dtype=np.int64)
 ITER_BATCH = 65_536
 
@@ -155,7 +155,7 @@ def per_value(values: StrArray, rule: Callable[[str], R]) -> tuple[Ints, list[R]
 
 
 def plain_decimals(values: StrArray) -> tuple[Bools, Ints]:
-    """Rows holding a plain decimal (-?digits[.digits], at most 14 + 4 digits) and their value in
+    """Rows holding a plain decimal (-?digits[.digits], at most 9 + 4 digits) and their value in
     ten-thousandths (0 elsewhere): what fixedpoint.parse_scaled gives for them."""
     plain = bools(pc.match_substring_regex(values, _PLAIN_DECIMAL))
     scaled = np.zeros(len(plain), dtype=np.int64)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import heapq
 import re
 import unicodedata
 from array import array
@@ -69,15 +70,27 @@ class Pending(NamedTuple):
 
 @dataclass
 class Problems:
-    """Collects problems; keeps the first MAX_PROBLEMS_KEPT and counts them all."""
+    """Collects problems and counts them all; keeps the MAX_PROBLEMS_KEPT first *in the files*
+    (files in the order they were first reported, then by line, problems without a line first),
+    whatever order the checks found them in (a file's own checks run before the database's)."""
 
-    items: list[Problem] = field(default_factory=list)
     total: int = 0
+    _kept: list[tuple[int, int, int, Problem]] = field(default_factory=list)  # a heap, keys negated
+    _files: dict[str, int] = field(default_factory=dict)
 
     def add(self, file: str, line: int | None, column: str | None, reason: str) -> None:
         self.total += 1
-        if len(self.items) < MAX_PROBLEMS_KEPT:
-            self.items.append(Problem(file, line, column, reason))
+        rank = self._files.setdefault(file, len(self._files))
+        entry = (-rank, -(line if line is not None else -1), -self.total, Problem(file, line, column, reason))
+        if len(self._kept) < MAX_PROBLEMS_KEPT:
+            heapq.heappush(self._kept, entry)
+        elif entry[:3] > self._kept[0][:3]:  # earlier in the files than the last one kept
+            heapq.heapreplace(self._kept, entry)
+
+    @property
+    def items(self) -> list[Problem]:
+        """The problems kept, in file order."""
+        return [e[3] for e in sorted(self._kept, key=lambda e: e[:3], reverse=True)]
 
     def add_pending(self, file: str, pending: list[Pending]) -> None:
         """Add problems of one file in reading order."""

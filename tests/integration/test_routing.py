@@ -15,7 +15,6 @@ import asyncio
 import json
 import re
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,12 +25,13 @@ import pytest
 from fastapi.routing import APIRoute
 from neo4j import Driver, RoutingControl
 
+from benchmarks.http_load import serve
 from graph_service.api import app as app_module
 from graph_service.api import keys as keystore
 from graph_service.config import Settings
 from graph_service.db.driver import open_driver
 from graph_service.ingest.load import import_folder
-from tests.helpers import DOWNLINE, cli_environment, free_port, run_cli, write_folder
+from tests.helpers import cli_environment, run_cli, write_folder
 
 pytestmark = pytest.mark.neo4j
 
@@ -89,37 +89,8 @@ def _children(pid: int) -> list[int]:
 def serve_two_workers(
     routed_env: dict[str, str], tmp_path: Path
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            [DOWNLINE, "serve", "--port", str(port), "--workers", "2"],
-            env=routed_env,
-            stdout=sink,
-            stderr=sink,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                pytest.fail(f"downline serve exited {proc.returncode}:\n{log.read_text()}")
-            time.sleep(0.3)
-        else:
-            pytest.fail(f"downline serve --workers 2 did not come up:\n{log.read_text()}")
-        yield base, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    with serve(routed_env, "--workers", "2", log=tmp_path / "serve.log") as served:
+        yield served.base, served.proc
 
 
 def test_import_stats_and_two_api_workers_over_neo4j_routing(

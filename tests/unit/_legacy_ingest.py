@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from graph_service.errors import Problem
+from graph_service.ingest import csvfile
 
 
 MAX_PROBLEMS_KEPT = 1_000
@@ -25,20 +26,9 @@ MAX_FIELD = 1_000_000  # a field longer than this is a broken file, not data
 csv.field_size_limit(MAX_FIELD)
 
 
-@dataclass
-class Problems:
-    """Collects problems; keeps the first MAX_PROBLEMS_KEPT and counts them all."""
-
-    items: list[Problem] = field(default_factory=list)
-    total: int = 0
-
-    def add(self, file: str, line: int | None, column: str | None, reason: str) -> None:
-        self.total += 1
-        if len(self.items) < MAX_PROBLEMS_KEPT:
-            self.items.append(Problem(file, line, column, reason))
-
-    def __bool__(self) -> bool:
-        return self.total > 0
+# which problems are kept, and their order, is the product's policy (csvfile.Problems: the first in
+# the files); this reference is about which problems are found
+Problems = csvfile.Problems
 
 
 @dataclass(frozen=True)
