@@ -113,7 +113,7 @@ def test_import_stats_and_two_api_workers_over_neo4j_routing(
     # the same answer as over bolt:// from the server's own home
     assert stats == json.loads(run_cli("stats", "R", "--json", env=cli_env).stdout)
 
-    created = run_cli("keys", "create", "--role", "viewer", "--json", env=routed_env)
+    created = run_cli("keys", "create", "--role", "analyst", "--json", env=routed_env)  # sees names
     assert created.returncode == 0, created.stderr
     headers = {"Authorization": f"Bearer {json.loads(created.stdout)['key']}"}
 
