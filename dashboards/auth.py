@@ -28,7 +28,7 @@ from graph_service.api import keys as keystore
 from graph_service.api.deps import Forbidden, RateLimiter, TooManyRequests, Unauthorized
 from graph_service.config import Settings
 from graph_service.db.breaker import Breaker
-from graph_service.errors import DatabaseUnavailable
+from graph_service.errors import RETRY_AFTER_S, DatabaseUnavailable
 
 COOKIE = "downline_key"
 EXTENSION = "downline"
@@ -181,11 +181,10 @@ def gate() -> Response | None:
             breaker.check()  # Neo4j known to be down: say so now, not after timeouts
         key = _verify(flask.request.cookies.get(COOKIE))
     except (DatabaseUnavailable, *UNAVAILABLE) as exc:
-        if breaker is not None and isinstance(exc, ServiceUnavailable | SessionExpired):
-            breaker.trip()
+        trip(exc)
         if path == "/_dash-update-component":  # a 503 there would show nothing in the page
             return flask.jsonify(notice_update(UNAVAILABLE_MESSAGE))
-        return flask.Response(UNAVAILABLE_MESSAGE, status=503, headers={"Retry-After": "5"})
+        return flask.Response(UNAVAILABLE_MESSAGE, status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
     flask.g.downline_key = key
     if key is not None:
         return None
