@@ -331,9 +331,10 @@ def markdown(results: Sequence[AnalyticsResult]) -> list[str]:
             "",
             "| measure | time | detail |",
             "|---|---:|---|",
-            f"| Full rollup (ours): `rollup.rebuild` | {_s(r.rollup_s)} | levels {_s(t.get('levels', 0))}, "
-            f"preorder {_s(t.get('preorder', 0))}, network {_s(t.get('network', 0))}, "
-            f"other {_s(rest)} (frame, save, lease, switch) |",
+            f"| Full rollup (ours): `rollup.rebuild` | {_s(r.rollup_s)} | read {_s(t.get('read', 0))} "
+            f"(3 Cypher scans side by side), numpy {_s(t.get('compute', 0))}, write "
+            f"{_s(t.get('write', 0))} (every member's figures, batches of 10,000, 2 in flight), "
+            f"network {_s(t.get('network', 0))}, other {_s(rest)} (save, lease, switch) |",
             f"| Naive Cypher (`benchmarks/naive_gv.cypher`, batches of {NAIVE_BATCH}) | {_s(r.naive_s)} "
             f"| {naive_how} |",
             f"| Practical limit: stream over Bolt | {_s(r.stream_s)} | edges + PV per (distributor, period), "

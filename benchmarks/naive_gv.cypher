@@ -1,7 +1,7 @@
 // The naive baseline of the analytics benchmark (benchmarks/analytics.py): GV per period and
 // downline size of each given distributor, summed over its whole downline by a variable-length
 // walk and an index seek for each member's orders. O(downline size) per distributor, so O(n * depth)
-// for everyone: what the level-by-level rollup (cypher/rollup/level.cypher) avoids.
+// for everyone: what the rollup (graph_service/analytics/rollup.py) avoids.
 // Parameters: $ids (distributor ids), $gen (the published generation: rows with gen <= $gen
 //             count), $periods (the periods to report, YYYY-MM).
 // Returns one row per distributor and period: id, period, size (downline size, the distributor

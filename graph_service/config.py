@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     start_timeout_s: float = 120.0
 
     import_batch_rows: int = 20_000
-    rollup_batch_rows: int = 2_000
+    rollup_batch_rows: int = 10_000
     active_pv: float = 100.0
     cypher_timeout_s: float = 10.0  # ad hoc Cypher: server-side time limit
     cypher_max_rows: int = 10_000  # ad hoc Cypher: rows returned at most

@@ -5,7 +5,7 @@
 // Returns one row (none for an unknown id or an empty database): slot (null before any rollup),
 //         rollup_active (the rollup's active threshold), period (null when no period has orders),
 //         id, name, sponsor_id, depth, pv, gv, act, size, height, dsum, levels,
-//         legs [[id, gv, size]] (volumes in ten-thousandths; see cypher/rollup/level.cypher).
+//         legs [[id, gv, size]] (volumes in ten-thousandths; see cypher/rollup/write.cypher).
 // Index: constraint distributor_id, constraint publication_id, constraint rollup_slot.
 MATCH (p:Publication {id: 1})
 OPTIONAL MATCH (r:Rollup {slot: p.slot})

@@ -1,11 +1,14 @@
-"""Per-period rollups of the whole network, built level by level bottom-up in Cypher.
+"""Per-period rollups of the whole network: read with Cypher, summed in numpy, written with Cypher.
 
-A distributor's figures (GV, downline size, active downline, levels, legs) are sums over their
-downline. Summing the downline for every member is O(n * depth); rolling up level by level, the
-deepest first, reads each member's orders once and each sponsorship link once: at depth k every
-distributor's figures come from its own orders and its frontline's figures written by the step for
-depth k + 1 (cypher/rollup/level.cypher). A top-down pass then numbers everyone in depth-first
-order so that any downline is one range of numbers (cypher/rollup/preorder*.cypher).
+A distributor's figures (GV, downline size, active downline, levels, legs, depth-first number) are
+sums over their downline. Summing each downline separately is O(n * depth) and is what the naive
+query does. A rollup instead reads the sponsor forest and the PV per (distributor, period) once,
+as a few records of parallel lists (cypher/rollup/forest.cypher, volumes.cypher), computes every
+member's figures bottom-up in numpy (graph_service/analytics/treesum.py: the sums of a tree are
+array arithmetic, which Cypher on the server does one row at a time), and writes them onto the
+members in committed batches by two concurrent writers (cypher/rollup/write.cypher). Readers
+then answer any member's figures from one node, and a downline page is one range of depth-first
+numbers.
 
 All or nothing without one giant transaction: each distributor carries two sets of rollup
 properties, slot 0 (`r0_*`) and slot 1 (`r1_*`). `Publication.slot` names the live one. A build
@@ -20,19 +23,24 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from neo4j import Driver, Session
+import numpy as np
+import pandas as pd
+from neo4j import Driver
 
+from graph_service.analytics import treesum
 from graph_service.db import lease
 from graph_service.db.queries import cypher
 from graph_service.errors import DownlineError
 
 Progress = Callable[[str, int, int], None]
 FIELDS = ("size", "height", "dsum", "levels", "pv", "gv", "act", "maxleg", "pre")
-LEVEL_BATCH = 2_000
+WRITE_BATCH = 10_000  # members per write transaction
+WRITERS = 2  # write transactions in flight
 TOP_KEPT = 100  # top distributors by GV kept per period
 TOP_MOST = 10_000  # rows read at most when many tie with the 100th
 
@@ -69,7 +77,7 @@ def build(
     gen: int,
     slot: int,
     active: int,
-    batch: int = LEVEL_BATCH,
+    batch: int = WRITE_BATCH,
     progress: Progress | None = None,
 ) -> RollupSummary:
     """Roll up generation `gen` (rows with gen <= gen, published or staged) into `slot`.
@@ -79,44 +87,40 @@ def build(
     """
     began = time.perf_counter()
     timings: dict[str, float] = {}
-    k = keys(slot)
 
     def step(name: str, done: int, total: int) -> None:
         if progress is not None:
             progress(name, done, total)
 
+    step("reading the network", 0, 1)
+
+    def read(name: str) -> list[dict[str, Any]]:
+        with driver.session(database=database) as session:
+            return [r.data() for r in session.run(cypher(name), gen=gen)]
+
+    # three independent scans, run side by side (the server answers each on its own thread)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        reads = [pool.submit(read, name) for name in ("rollup/forest", "rollup/volumes", "analytics/growth")]
+        shape, volume_rows, growth_rows = (future.result() for future in reads)
+    shape_row = shape[0]
+    growth = [[r["month"], r["distributors"]] for r in growth_rows]
+    timings["read"] = time.perf_counter() - began
+    t0 = time.perf_counter()
+    forest = treesum.forest(shape_row["ids"], shape_row["sponsors"], shape_row["depths"])
+    del shape, shape_row
+    periods = [str(r["period"]) for r in volume_rows]
+    index = pd.Index(forest.ids, dtype=object)
+    pv = treesum.volumes(index, len(forest.ids), [(r["ids"], r["pvs"]) for r in volume_rows])
+    figures = treesum.figures(forest, pv, active)
+    timings["compute"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    _write(driver, database, forest.ids, figures, keys(slot), batch, step)
+    timings["write"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stats = network_figures(forest, figures, periods, volume_rows, active, growth)
+    timings["network"] = time.perf_counter() - t0
+    seconds = time.perf_counter() - began
     with driver.session(database=database) as session:
-        frame = session.run(cypher("rollup/periods"), gen=gen).single(strict=True)
-        periods: list[str] = list(frame["periods"])
-        counts = {int(d): int(n) for d, n in frame["levels"]}
-        depth = max(counts, default=-1)
-        t0 = time.perf_counter()
-        bottom_up = groups([(d, counts.get(d, 0)) for d in range(depth, -1, -1)], batch)
-        for done, depths in enumerate(bottom_up, 1):
-            session.run(
-                cypher("rollup/level"),
-                depths=depths,
-                gen=gen,
-                periods=periods,
-                active=active,
-                batch=batch,
-                k=k,
-            ).consume()
-            step("rolling up levels", done, len(bottom_up))
-        timings["levels"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        if depth >= 0:
-            session.run(cypher("rollup/preorder_roots"), gen=gen, k=k).consume()
-        # the parents at depths 0 .. depth-1 number their frontlines
-        top_down = groups([(d, counts.get(d + 1, 0)) for d in range(0, depth)], batch)
-        for done, depths in enumerate(top_down, 1):
-            session.run(cypher("rollup/preorder"), depths=depths, gen=gen, batch=batch, k=k).consume()
-            step("numbering the tree", done, len(top_down))
-        timings["preorder"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        stats = _network_figures(session, gen=gen, periods=periods, active=active, k=k)
-        timings["network"] = time.perf_counter() - t0
-        seconds = time.perf_counter() - began
         session.run(
             cypher("rollup/save"),
             slot=slot,
@@ -126,65 +130,119 @@ def build(
             stats=json.dumps(stats, separators=(",", ":")),
             seconds=seconds,
         ).consume()
-    return RollupSummary(slot, gen, periods, max(depth, 0), seconds, timings)
+    depth = int(forest.depth.max(initial=0))
+    return RollupSummary(slot, gen, periods, depth, seconds, timings)
 
 
-def groups(levels: list[tuple[int, int]], batch: int) -> list[list[int]]:
-    """Consecutive depths in the given order, grouped so a group touches about `batch` members at
-    most; a level bigger than that is a group of its own (committed in batches by the step)."""
-    out: list[list[int]] = []
-    size = 0
-    for depth, members in levels:
-        if out and size + members <= batch:
-            out[-1].append(depth)
-            size += members
-        else:
-            out.append([depth])
-            size = members
-    return out
+def _rows(
+    ids: list[str], f: treesum.Figures, k: dict[str, str], start: int, stop: int
+) -> list[dict[str, Any]]:
+    """The write parameters of members [start, stop): {id, figures: {slot property: value}}."""
+    columns = (
+        f.size[start:stop].tolist(),
+        f.height[start:stop].tolist(),
+        f.dsum[start:stop].tolist(),
+        f.levels[start:stop],
+        f.pv[start:stop].tolist(),
+        f.gv[start:stop].tolist(),
+        f.act[start:stop].tolist(),
+        f.maxleg[start:stop].tolist(),
+        f.pre[start:stop].tolist(),
+    )
+    names = [k[name] for name in FIELDS]
+    return [
+        {"id": member, "figures": dict(zip(names, values, strict=True))}
+        for member, *values in zip(ids[start:stop], *columns, strict=True)
+    ]
 
 
-def _network_figures(
-    session: Session, *, gen: int, periods: list[str], active: int, k: dict[str, str]
+def _write(
+    driver: Driver,
+    database: str,
+    ids: list[str],
+    f: treesum.Figures,
+    k: dict[str, str],
+    batch: int,
+    step: Progress,
+) -> None:
+    """Write every member's figures in committed batches, two in flight while the next is built."""
+    total = len(ids)
+
+    def write(rows: list[dict[str, Any]]) -> None:
+        with driver.session(database=database) as own:
+            own.execute_write(lambda tx: tx.run(cypher("rollup/write"), rows=rows).consume())
+
+    def batches() -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        for start in range(0, total, batch):
+            stop = min(start + batch, total)
+            yield stop, _rows(ids, f, k, start, stop)
+
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        pending: list[tuple[int, Future[None]]] = []
+        try:
+            for stop, rows in batches():
+                pending.append((stop, pool.submit(write, rows)))
+                if len(pending) >= WRITERS:
+                    done, future = pending.pop(0)
+                    future.result()
+                    step("writing the figures", done, total)
+            for done, future in pending:
+                future.result()
+                step("writing the figures", done, total)
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
+def network_figures(
+    forest: treesum.Forest,
+    f: treesum.Figures,
+    periods: list[str],
+    volume_rows: list[dict[str, Any]],
+    active: int,
+    growth: list[list[Any]],
 ) -> dict[str, Any]:
     """The network-wide figures of this rollup, kept as JSON on its Rollup node."""
-    depth_hist: dict[int, int] = {}
-    frontline_hist: dict[int, int] = {}
-    for row in session.run(cypher("rollup/structure"), gen=gen, k=k):
-        depth_hist[row["depth"]] = depth_hist.get(row["depth"], 0) + row["distributors"]
-        frontline_hist[row["frontline"]] = frontline_hist.get(row["frontline"], 0) + row["distributors"]
-    depth_list = [depth_hist.get(i, 0) for i in range(max(depth_hist, default=-1) + 1)]
-
-    per: dict[str, dict[str, Any]] = {
-        p: {"volume": 0, "retail_volume": 0, "orders": 0, "active": 0, "leg_balance": [0] * 10, "top": []}
-        for p in periods
-    }
-    for row in session.run(cypher("rollup/period_orders"), gen=gen):
-        if row["period"] in per:
-            per[row["period"]].update(
-                volume=row["volume"], retail_volume=row["retail_volume"], orders=row["orders"]
-            )
-    for row in session.run(cypher("rollup/period_members"), gen=gen, periods=periods, active=active, k=k):
-        figures = per[periods[row["i"]]]
-        if row["active"]:
-            figures["active"] += row["distributors"]
-        if row["bucket"] >= 0:
-            figures["leg_balance"][row["bucket"]] += row["distributors"]
-    for i, period in enumerate(periods):
-        rows = session.run(cypher("rollup/top"), gen=gen, i=i, top=TOP_KEPT, most=TOP_MOST, k=k)
-        ranked = sorted(((r["id"], r["gv"], r["pv"], r["size"]) for r in rows), key=lambda r: (-r[1], r[0]))
-        per[period]["top"] = [list(r) for r in ranked[:TOP_KEPT]]
-    # joins per month, for the growth chart (a scan of every member: done here, once per rollup)
-    growth = [[r["month"], r["distributors"]] for r in session.run(cypher("analytics/growth"), gen=gen)]
+    n = len(forest.ids)
+    depth_list = np.bincount(forest.depth, minlength=0).tolist() if n else []
+    frontline = np.bincount(forest.parent[forest.parent >= 0], minlength=n)
+    sizes, heads = np.unique(frontline, return_counts=True)
+    ids = np.asarray(forest.ids, dtype=object)
+    has_legs = frontline > 0
+    per: dict[str, dict[str, Any]] = {}
+    for j, (period, row) in enumerate(zip(periods, volume_rows, strict=True)):
+        pv, gv, maxleg = f.pv[:, j], f.gv[:, j], f.maxleg[:, j]
+        legs = gv - pv
+        balanced = has_legs & (legs > 0)
+        buckets = np.minimum(9, 10 * maxleg[balanced] // legs[balanced])
+        per[period] = {
+            "volume": int(row["volume"]),
+            "retail_volume": int(row["retail_volume"]),
+            "orders": int(row["orders"]),
+            "active": int((pv >= active).sum()),
+            "leg_balance": np.bincount(buckets, minlength=10).tolist(),
+            "top": _top(ids, pv, gv, f.size),
+        }
     return {
         "growth": growth,
-        "distributors": sum(depth_list),
-        "roots": depth_list[0] if depth_list else 0,
-        "depth_sum": sum(d * n for d, n in enumerate(depth_list)),
+        "distributors": n,
+        "roots": int((forest.parent < 0).sum()),
+        "depth_sum": int(forest.depth.sum()),
         "depth_histogram": depth_list,
-        "frontline_histogram": sorted([f, n] for f, n in frontline_hist.items()),
+        "frontline_histogram": [[int(a), int(b)] for a, b in zip(sizes, heads, strict=True)],
         "periods": per,
     }
+
+
+def _top(ids: Any, pv: Any, gv: Any, size: Any) -> list[list[Any]]:
+    """The TOP_KEPT largest GV: GV descending, then id by code point."""
+    if gv.size > TOP_KEPT:
+        cut = np.partition(gv, gv.size - TOP_KEPT)[gv.size - TOP_KEPT]
+        rows = np.flatnonzero(gv >= cut)
+    else:
+        rows = np.arange(gv.size)
+    ranked = sorted(rows.tolist(), key=lambda i: (-int(gv[i]), ids[i]))[:TOP_KEPT]
+    return [[ids[i], int(gv[i]), int(pv[i]), int(size[i])] for i in ranked]
 
 
 def current(driver: Driver, database: str, *, with_stats: bool = False) -> dict[str, Any]:
@@ -200,7 +258,7 @@ def rebuild(
     database: str,
     *,
     active: int,
-    batch: int = LEVEL_BATCH,
+    batch: int = WRITE_BATCH,
     progress: Progress | None = None,
 ) -> RollupSummary:
     """Roll up the published generation into the spare slot, then switch readers to it."""

@@ -631,7 +631,7 @@ def _scoped_network(
 
 
 def rebuild(
-    driver: Driver, database: str, *, active_pv: Decimal | None = None, batch: int = rollup.LEVEL_BATCH
+    driver: Driver, database: str, *, active_pv: Decimal | None = None, batch: int = rollup.WRITE_BATCH
 ) -> rollup.RollupSummary:
     """Roll up the published network again (e.g. after changing the active threshold) and switch
     readers to it at once. Holds the import lease: imports wait, and vice versa."""

@@ -158,7 +158,7 @@ def import_folder(
     progress: Progress | None = None,
     lease_stale_seconds: float = LEASE_STALE_SECONDS,
     active_pv: int = 100 * SCALE,
-    rollup_batch: int = rollup.LEVEL_BATCH,
+    rollup_batch: int = rollup.WRITE_BATCH,
     matrix_width: int | None = None,
 ) -> ImportSummary:
     """Validate and load a data folder; raise InvalidInput (nothing written) on any problem.
