@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from neo4j import Driver
 
-from graph_service.analytics import rollup, service
+from graph_service.analytics import frameblob, rollup, service
 from graph_service.analytics.model import check_period
 from graph_service.compensation import runs
 from graph_service.compensation.engine import IntArray
@@ -148,9 +148,7 @@ def _money(cents: Fraction | int) -> float:
     return float(Fraction(cents) / 100)
 
 
-def _month_number(period: str) -> int:
-    year, month = period.split("-")
-    return int(year) * 12 + int(month) - 1
+_month_number = frameblob.month_number
 
 
 def _month(number: int) -> str:
@@ -181,17 +179,11 @@ class Frame:
 
     ids: list[str]
     sponsor: IntArray  # position of the sponsor in `ids`; -1 for a root (or a sponsor not counted)
-    joined: list[str]  # join month YYYY-MM, "" without joined_on
+    joined_month: IntArray  # join month as year * 12 + month - 1; -1 without joined_on
     periods: list[str]  # months with orders, ascending
     pv: IntArray  # (members, periods): PV in ten-thousandths
     retail: IntArray  # (periods,): the retail part of the members' volume
     gen: int  # the data generation read
-    joined_month: IntArray = field(init=False, repr=False)  # year * 12 + month - 1; -1 without
-
-    def __post_init__(self) -> None:
-        number = {m: _month_number(m) for m in set(self.joined) if m}
-        codes = np.fromiter((number.get(j, -1) for j in self.joined), np.int64, len(self.joined))
-        object.__setattr__(self, "joined_month", codes)
 
     def column(self, period: str) -> IntArray:
         """Everyone's PV in `period` (0 in a month without orders)."""
@@ -225,7 +217,7 @@ class Frame:
             col = np.array([column[p] for _, p, _, _ in rows], np.int64)
             np.add.at(pv, (at, col), np.array([v for _, _, v, _ in rows], np.int64))
             np.add.at(retail, col, np.array([r for _, _, _, r in rows], np.int64))
-        return cls(ids, _positions(ids, sponsors), [j or "" for j in joined], periods, pv, retail, gen)
+        return cls(ids, _positions(ids, sponsors), frameblob.month_codes(joined), periods, pv, retail, gen)
 
 
 def _positions(ids: Sequence[str], sponsors: Sequence[str | None]) -> IntArray:
@@ -283,8 +275,11 @@ def load_frame(
                 volumes += _volume_rows(part)
             frame = Frame.build(members["ids"], members["sponsors"], members["joined"], volumes, want)
         elif rolled:
-            members = _one(driver, database, "health/members", gen=want, pv=rollup.keys(pub.slot or 0)["pv"])
-            frame = _rolled_frame(members, pub, want)
+            frame = _packed_frame(driver, database, pub) or _rolled_frame(
+                _one(driver, database, "health/members", gen=want, pv=rollup.keys(pub.slot or 0)["pv"]),
+                pub,
+                want,
+            )
         else:
             members = _one(driver, database, "health/members", gen=want, pv=None)
             volumes_row = _one(driver, database, "health/volumes", gen=want)
@@ -303,6 +298,23 @@ def load_frame(
     raise DownlineError("the network changed under every read (imports kept publishing); try again")
 
 
+def _packed_frame(driver: Driver, database: str, pub: service.Published) -> Frame | None:
+    """The frame the live rollup packed (graph_service/analytics/frameblob.py): one read of a few
+    byte arrays. None when it has none (a rollup built before frames were kept)."""
+    row = _one(driver, database, "rollup/frame_read")
+    data = [bytes(d) for d in row["data"]]
+    if row["build"] is None or row["parts"] is None or len(data) != int(row["parts"]):
+        return None
+    if row["gen"] != pub.gen or row["rolled_gen"] != pub.gen:
+        return None  # published in between: load_frame reads again
+    packed = frameblob.decode(data)
+    figures = pub.stats.get("periods", {})
+    retail = np.array([int(figures.get(p, {}).get("retail_volume", 0)) for p in pub.periods], np.int64)
+    if packed.pv.shape[1] != len(pub.periods):
+        return None
+    return Frame(packed.ids, packed.sponsor, packed.joined, list(pub.periods), packed.pv, retail, pub.gen)
+
+
 def _rolled_frame(members: dict[str, Any], pub: service.Published, gen: int) -> Frame:
     """A frame from the live rollup: PV per rollup period, retail volume from its network figures."""
     ids: list[str] = members["ids"]
@@ -311,7 +323,7 @@ def _rolled_frame(members: dict[str, Any], pub: service.Published, gen: int) -> 
     pv = np.array([p or empty for p in members["pvs"]], np.int64).reshape(n, width)
     figures = pub.stats.get("periods", {})
     retail = np.array([int(figures.get(p, {}).get("retail_volume", 0)) for p in pub.periods], np.int64)
-    joined = [j or "" for j in members["joined"]]
+    joined = frameblob.month_codes(members["joined"])
     return Frame(ids, _positions(ids, members["sponsors"]), joined, list(pub.periods), pv, retail, gen)
 
 

@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
-from graph_service.analytics import treesum
+from graph_service.analytics import frameblob, treesum
 from graph_service.db import lease
 from graph_service.db.queries import cypher
 from graph_service.errors import DownlineError
@@ -98,15 +98,15 @@ def build(
         with driver.session(database=database) as session:
             return [r.data() for r in session.run(cypher(name), gen=gen)]
 
-    # three independent scans, run side by side (the server answers each on its own thread)
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        reads = [pool.submit(read, name) for name in ("rollup/forest", "rollup/volumes", "analytics/growth")]
-        shape, volume_rows, growth_rows = (future.result() for future in reads)
+    # two independent scans, run side by side (the server answers each on its own thread)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reads = [pool.submit(read, name) for name in ("rollup/forest", "rollup/volumes")]
+        shape, volume_rows = (future.result() for future in reads)
     shape_row = shape[0]
-    growth = [[r["month"], r["distributors"]] for r in growth_rows]
     timings["read"] = time.perf_counter() - began
     t0 = time.perf_counter()
     forest = treesum.forest(shape_row["ids"], shape_row["sponsors"], shape_row["depths"])
+    joined = frameblob.month_codes(shape_row["joined"])
     del shape, shape_row
     periods = [str(r["period"]) for r in volume_rows]
     index = pd.Index(forest.ids, dtype=object)
@@ -117,10 +117,17 @@ def build(
     _write(driver, database, forest.ids, figures, keys(slot), batch, step)
     timings["write"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    stats = network_figures(forest, figures, periods, volume_rows, active, growth)
+    stats = network_figures(forest, figures, periods, volume_rows, active, joined)
     timings["network"] = time.perf_counter() - t0
-    seconds = time.perf_counter() - began
+    t0 = time.perf_counter()
+    build_id = uuid.uuid4().hex
+    parts = frameblob.encode(forest.ids, forest.parent, joined, figures.pv)
     with driver.session(database=database) as session:
+        for part, data in enumerate(parts):  # a transaction each: a big network's frame is ~50 MB
+            session.execute_write(_write_part, slot=slot, build=build_id, part=part, data=data)
+        session.run(cypher("rollup/frame_trim"), slot=slot, parts=len(parts)).consume()
+        timings["frame"] = time.perf_counter() - t0
+        seconds = time.perf_counter() - began
         session.run(
             cypher("rollup/save"),
             slot=slot,
@@ -129,9 +136,15 @@ def build(
             active=active,
             stats=json.dumps(stats, separators=(",", ":")),
             seconds=seconds,
+            build=build_id,
+            parts=len(parts),
         ).consume()
     depth = int(forest.depth.max(initial=0))
     return RollupSummary(slot, gen, periods, depth, seconds, timings)
+
+
+def _write_part(tx: ManagedTransaction, /, **params: Any) -> None:
+    tx.run(cypher("rollup/frame_write"), params).consume()
 
 
 def _rows(
@@ -200,10 +213,15 @@ def network_figures(
     periods: list[str],
     volume_rows: list[dict[str, Any]],
     active: int,
-    growth: list[list[Any]],
+    joined: treesum.IntArray,
 ) -> dict[str, Any]:
-    """The network-wide figures of this rollup, kept as JSON on its Rollup node."""
+    """The network-wide figures of this rollup, kept as JSON on its Rollup node. `joined`: each
+    member's join month number (frameblob.month_codes), -1 without a join date."""
     n = len(forest.ids)
+    months, joins = np.unique(joined[joined >= 0], return_counts=True)
+    growth = [
+        [f"{m // 12:04d}-{m % 12 + 1:02d}", int(c)] for m, c in zip(months.tolist(), joins, strict=True)
+    ]
     depth_list = np.bincount(forest.depth, minlength=0).tolist() if n else []
     frontline = np.bincount(forest.parent[forest.parent >= 0], minlength=n)
     sizes, heads = np.unique(frontline, return_counts=True)

@@ -144,6 +144,38 @@ def test_health_matches_the_reference(
     )
 
 
+def test_the_rollup_packs_the_frame_it_read(driver: Driver, settings: Settings) -> None:
+    """Workers read the frame the rollup packed (one read), and it is the frame a scan gives."""
+    db = settings.neo4j_database
+    members = [Member("R", None, None, date(2025, 12, 1)), Member("Ä😀", "R", None, date(2026, 1, 2)),
+               Member("B", "Ä😀"), Member("S", None, None, date(2026, 2, 9))]  # fmt: skip
+    orders = [Order("o1", "R", date(2026, 1, 3), D(150)), Order("o2", "B", date(2026, 2, 4), D(-4), "self"),
+              Order("o3", "B", date(2026, 2, 9), D(80))]  # fmt: skip
+    load(driver, db, members, orders)
+    pub = health.service.published(driver, db, with_stats=True)
+    packed = health._packed_frame(driver, db, pub)
+    assert packed is not None
+    scanned = health._rolled_frame(
+        health._one(driver, db, "health/members", gen=pub.gen, pv=health.rollup.keys(pub.slot or 0)["pv"]),
+        pub,
+        pub.gen,
+    )
+
+    def rows(f: health.Frame) -> dict[str, tuple[object, ...]]:
+        return {
+            i: (f.ids[f.sponsor[k]] if f.sponsor[k] >= 0 else None, int(f.joined_month[k]), f.pv[k].tolist())
+            for k, i in enumerate(f.ids)
+        }
+
+    assert rows(packed) == rows(scanned)
+    assert rows(packed)["B"] == ("Ä😀", -1, [0, 760_000])
+    assert (packed.periods, packed.retail.tolist(), packed.gen) == (
+        scanned.periods,
+        scanned.retail.tolist(),
+        pub.gen,
+    )
+
+
 def test_run_and_period_must_agree_and_unknowns_are_not_found(driver: Driver, settings: Settings) -> None:
     db = settings.neo4j_database
     load(driver, db, [Member("R", None), Member("A", "R")], [Order("o1", "A", date(2026, 1, 3), D(120))])

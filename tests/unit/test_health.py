@@ -347,4 +347,4 @@ def test_frame_sums_orders_and_leaves_out_strangers() -> None:
     assert frame.column("2026-05").tolist() == [0, 0]
     assert frame.retail.tolist() == [0, 5]
     assert frame.sponsor.tolist() == [-1, 0]
-    assert frame.joined == ["2026-01", ""]
+    assert frame.joined_month.tolist() == [2026 * 12, -1]
