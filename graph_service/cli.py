@@ -179,9 +179,21 @@ def generate(
 def import_cmd(
     data_dir: Annotated[Path, typer.Argument(help="folder with distributors.csv and optional orders.csv")],
     as_json: Annotated[bool, typer.Option("--json", help="print the summary (or problems) as JSON")] = False,
+    bulk: Annotated[
+        bool | None,
+        typer.Option(
+            "--bulk/--no-bulk",
+            help="load an empty local database with neo4j-admin's offline importer (default: when the "
+            "database is empty and the import has DOWNLINE_BULK_IMPORT_MIN_ROWS rows or more)",
+        ),
+    ] = None,
 ) -> None:
     """Validate and load a data folder, all or nothing (exit 2 with every problem located)."""
+    import time
+
+    from graph_service.ingest import bulk as bulk_load
     from graph_service.ingest.load import import_folder
+    from graph_service.ingest.validate import parse_folder
 
     settings = get_settings()
     try:
@@ -204,15 +216,34 @@ def import_cmd(
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done, total=total)
 
-            summary = import_folder(
-                driver,
-                data_dir,
-                database=settings.neo4j_database,
-                batch_rows=settings.import_batch_rows,
-                progress=progress,
-                active_pv=int(settings.active_threshold * SCALE),
-                rollup_batch=settings.rollup_batch_rows,
-            )
+            began = time.perf_counter()
+            progress("reading files", 0, 1)
+            parsed = parse_folder(data_dir)
+            parse_s = time.perf_counter() - began
+            progress("reading files", 1, 1)
+            if bulk_load.eligible(settings, driver, parsed, force=bulk):
+                summary = bulk_load.first_load(
+                    settings,
+                    driver,
+                    data_dir,
+                    parsed,
+                    progress=progress,
+                    active_pv=int(settings.active_threshold * SCALE),
+                    matrix_width=settings.matrix_width,
+                )
+            else:
+                summary = import_folder(
+                    driver,
+                    data_dir,
+                    database=settings.neo4j_database,
+                    batch_rows=settings.import_batch_rows,
+                    progress=progress,
+                    active_pv=int(settings.active_threshold * SCALE),
+                    rollup_batch=settings.rollup_batch_rows,
+                    parsed=parsed,
+                )
+            summary.timings["parse"] = parse_s
+            summary.seconds = time.perf_counter() - began
     except InvalidInput as exc:
         if as_json:
             doc = {

@@ -340,6 +340,11 @@ def _pid(settings: Settings) -> int | None:
     return pid if "CommunityEntryPoint" in cmdline and str(_home(settings)) in cmdline else None
 
 
+def running_pid(settings: Settings) -> int | None:
+    """The pid of this home's running server, None when it is not running."""
+    return _pid(settings)
+
+
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

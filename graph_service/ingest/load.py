@@ -46,6 +46,7 @@ from graph_service.ingest.validate import (
     Existing,
     ImportPlan,
     OrderColumns,
+    ParsedFolder,
     check_against,
     chunks,
     parse_folder,
@@ -134,7 +135,7 @@ def _as_date(value: Any) -> Any:
     return value.to_native() if hasattr(value, "to_native") else value
 
 
-def _order_rows(orders: OrderColumns, start: int, stop: int) -> list[dict[str, Any]]:
+def order_rows(orders: OrderColumns, start: int, stop: int) -> list[dict[str, Any]]:
     return [
         {
             "id": orders.ids[i],
@@ -160,6 +161,7 @@ def import_folder(
     active_pv: int = 100 * SCALE,
     rollup_batch: int = rollup.WRITE_BATCH,
     matrix_width: int | None = None,
+    parsed: ParsedFolder | None = None,
 ) -> ImportSummary:
     """Validate and load a data folder; raise InvalidInput (nothing written) on any problem.
 
@@ -173,10 +175,11 @@ def import_folder(
         if progress is not None:
             progress(name, done, total)
 
-    step("reading files", 0, 1)
-    parsed = parse_folder(folder)
-    timings["parse"] = time.perf_counter() - began
-    step("reading files", 1, 1)
+    if parsed is None:
+        step("reading files", 0, 1)
+        parsed = parse_folder(folder)
+        timings["parse"] = time.perf_counter() - began
+        step("reading files", 1, 1)
     if parsed.problems and not parsed.distributors and not len(parsed.orders):
         raise InvalidInput(parsed.problems.items, parsed.problems.total)
 
@@ -201,7 +204,7 @@ def import_folder(
             if plan.problems:
                 raise InvalidInput(plan.problems.items, plan.problems.total)
             if not plan.changes_anything and not (config is None and published > 0):
-                return _summary(None, plan, began, timings)
+                return summary(None, plan, began, timings)
             step("placing in the matrix", 0, 1)
             placement = matrix.plan_import(
                 session, width=width, config=config, published=published, newcomers=plan.new_distributors
@@ -212,7 +215,7 @@ def import_folder(
             if not plan.changes_anything:
                 # a database loaded before the matrix and nothing new: only the placement publishes
                 session.execute_write(_record_matrix, placement)
-                return _summary(None, plan, began, timings, placement)
+                return summary(None, plan, began, timings, placement)
             gen = published + 1
             new_ids = {d.id for d in plan.new_distributors}
             # placements of new distributors are staged; of visible ones, applied when publishing
@@ -234,11 +237,11 @@ def import_folder(
             timings["rollup"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             step("publishing", 0, 1)
-            _publish(session, plan, placement, visible, import_id, folder, published, gen, slot, batch_rows)
+            publish(session, plan, placement, visible, import_id, folder, published, gen, slot, batch_rows)
             timings["publish"] = time.perf_counter() - t0
         finally:
             release(session, import_id)
-    return _summary(import_id, plan, began, timings, placement)
+    return summary(import_id, plan, began, timings, placement)
 
 
 def _sweep(session: Session, published: int) -> int:
@@ -295,7 +298,7 @@ def _batched(
                 future.cancel()
 
 
-def _summary(
+def summary(
     import_id: str | None,
     plan: ImportPlan,
     began: float,
@@ -357,29 +360,17 @@ def _record_matrix(tx: ManagedTransaction, placement: matrix.ImportPlacement) ->
         )
 
 
-def _stage(
-    driver: Driver,
-    database: str,
-    session: Session,
-    plan: ImportPlan,
-    placement: matrix.ImportPlacement,
-    staged: list[tuple[str, str, str]],
-    import_id: str,
-    gen: int,
-    batch_rows: int,
-    step: Progress,
-    timings: dict[str, float],
-) -> None:
-    """Everything that creates new rows, in committed batches under the unpublished `gen`;
-    `staged` are the placements (child, parent, side) of new distributors. Distributors are
-    created in matrix placement order: sponsors and matrix parents come before their members."""
-    t0 = time.perf_counter()
+def new_distributor_rows(
+    plan: ImportPlan, placement: matrix.ImportPlacement, staged: list[tuple[str, str, str]]
+) -> tuple[Callable[[int, int], list[dict[str, Any]]], int]:
+    """The rows of import/create_distributors for new distributors in matrix placement order (a
+    function of a range of them) and how many there are; `staged`: their binary placements."""
     by_id = {d.id: d for d in plan.new_distributors}
     positions = placement.new
     new = [by_id[i] for i in positions.ids]
     placed = {c: (p, side) for c, p, side in staged}
 
-    def distributor_rows(start: int, stop: int) -> list[dict[str, Any]]:
+    def rows(start: int, stop: int) -> list[dict[str, Any]]:
         return [
             {
                 "matrix_parent_id": positions.parent_ids[k],
@@ -398,6 +389,27 @@ def _stage(
             for k, d in zip(range(start, stop), new[start:stop], strict=True)
         ]
 
+    return rows, len(new)
+
+
+def _stage(
+    driver: Driver,
+    database: str,
+    session: Session,
+    plan: ImportPlan,
+    placement: matrix.ImportPlacement,
+    staged: list[tuple[str, str, str]],
+    import_id: str,
+    gen: int,
+    batch_rows: int,
+    step: Progress,
+    timings: dict[str, float],
+) -> None:
+    """Everything that creates new rows, in committed batches under the unpublished `gen`;
+    `staged` are the placements (child, parent, side) of new distributors. Distributors are
+    created in matrix placement order: sponsors and matrix parents come before their members."""
+    t0 = time.perf_counter()
+    distributor_rows, count = new_distributor_rows(plan, placement, staged)
     _batched(
         driver,
         database,
@@ -405,7 +417,7 @@ def _stage(
         import_id,
         "import/create_distributors",
         distributor_rows,
-        len(new),
+        count,
         batch_rows,
         step,
         import_id=import_id,
@@ -438,7 +450,7 @@ def _stage(
         session,
         import_id,
         "import/create_orders",
-        lambda a, b: _order_rows(plan.orders, a, b),
+        lambda a, b: order_rows(plan.orders, a, b),
         len(plan.orders),
         batch_rows,
         step,
@@ -449,7 +461,7 @@ def _stage(
     timings["orders"] = time.perf_counter() - t0
 
 
-def _publish(
+def publish(
     session: Session,
     plan: ImportPlan,
     placement: matrix.ImportPlacement,

@@ -1,0 +1,3 @@
+// Removes the node the bulk load's catch-up transactions wrote (import/bulk_mark.cypher).
+MATCH (m:BulkMark)
+DELETE m
