@@ -29,6 +29,7 @@ import random
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -219,6 +220,8 @@ class MixedResult:
     # "kind: what went wrong" -> how many (warm-up included), and the first reply of each
     failures: dict[str, int] = field(default_factory=dict)
     examples: dict[str, str] = field(default_factory=dict)
+    server_peak_mib: float = 0.0  # `downline serve` and its workers together (0: not measured)
+    worker_peak_mib: float = 0.0  # the largest of them alone
 
     @property
     def errors(self) -> int:
@@ -551,5 +554,64 @@ def mixed_load(
     with open_driver(settings) as driver:
         key, _ = keystore.create_key(driver, settings.neo4j_database, role="viewer", name="benchmark")
     log = settings.home_dir / "serve-mixed-load.log"
-    with serving(settings, port=port, workers=workers, log=log) as base:
-        return mixed_run(base, key, ids, clients=clients, seconds=seconds, warmup=warmup, workers=workers)
+    env = {**os.environ, "DOWNLINE_HOME": str(settings.home_dir)}
+    with (
+        serve(env, "--workers", str(workers), port=port, log=log) as served,
+        TreeMemory(served.proc.pid) as mem,
+    ):
+        result = mixed_run(
+            served.base, key, ids, clients=clients, seconds=seconds, warmup=warmup, workers=workers
+        )
+    result.server_peak_mib, result.worker_peak_mib = mem.total_peak, mem.process_peak
+    return result
+
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants (from /proc: each process's parent)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(parents.get(p, []))
+    return out
+
+
+def _rss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class TreeMemory:
+    """Samples the resident memory of a process and its children every 0.5 s: the peak of their
+    sum and the peak of any one of them (an API worker)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.total_peak, self.process_peak = pid, 0.0, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            sizes = [_rss_mib(p) for p in _tree(self.pid)]
+            self.total_peak = max(self.total_peak, sum(sizes))
+            self.process_peak = max([self.process_peak, *sizes])
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()

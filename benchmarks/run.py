@@ -22,11 +22,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import analytics, commissions, dashboard, http_load, peers
+from benchmarks import analytics, commissions, dashboard, http_load, peers, plot
 from graph_service.config import NEO4J_VERSION, Settings
 from graph_service.db import server
 from graph_service.db.admin import delete_all
@@ -35,11 +36,13 @@ from graph_service.ingest.generator import generate
 
 ROOT = Path(__file__).resolve().parent
 NOTES_MARKER = "<!-- findings: kept across runs -->"
+PLOT = ROOT / "results.svg"
 DOWNLINE = str(Path(sys.executable).with_name("downline"))
 
 
 @dataclass
 class ImportResult:
+    path: str  # "bulk" (neo4j-admin, empty database) or "transactional"
     distributors: int
     orders: int
     generate_s: float
@@ -61,15 +64,16 @@ def _rss_mib(pid: int) -> float:
 
 
 class PeakSampler:
-    """Samples a process's resident memory every 0.5 s and keeps the peak."""
+    """Samples a process's resident memory every 0.5 s and keeps the peak; `pid` is asked each
+    time (a bulk import restarts the server)."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: Callable[[], int]) -> None:
         self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
-            self.peak = max(self.peak, _rss_mib(self.pid))
+            self.peak = max(self.peak, _rss_mib(self.pid()))
 
     def __enter__(self) -> PeakSampler:
         self._thread.start()
@@ -97,7 +101,9 @@ def machine() -> str:
     )
 
 
-def bench_import(settings: Settings, size: int, work: Path, months: int) -> ImportResult:
+def bench_import(settings: Settings, size: int, work: Path, months: int, path: str) -> ImportResult:
+    """Generate (or reuse) the network of `size` and import it into the emptied database, by the
+    `bulk` path (neo4j-admin's offline importer) or the `transactional` one."""
     data = work / f"net-{size}"
     t0 = time.perf_counter()
     summary = generate(data, distributors=size, months=months, seed=size)
@@ -105,11 +111,11 @@ def bench_import(settings: Settings, size: int, work: Path, months: int) -> Impo
     with open_driver(settings) as driver:
         delete_all(driver, database=settings.neo4j_database)
     env = {**os.environ, "DOWNLINE_HOME": str(settings.home_dir)}
-    pid = server.status(settings).pid or 0
-    with PeakSampler(pid) as neo4j_peak:
+    flag = "--bulk" if path == "bulk" else "--no-bulk"
+    with PeakSampler(lambda: server.running_pid(settings) or 0) as neo4j_peak:
         t0 = time.perf_counter()
         proc = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", DOWNLINE, "import", str(data), "--json"],
+            ["/usr/bin/time", "-f", "%M", DOWNLINE, "import", str(data), "--json", flag],
             env=env,
             capture_output=True,
             text=True,
@@ -126,6 +132,7 @@ def bench_import(settings: Settings, size: int, work: Path, months: int) -> Impo
     else:
         note = " ".join(proc.stderr.split())[-300:]
     return ImportResult(
+        path,
         summary.distributors,
         summary.orders,
         gen_s,
@@ -230,6 +237,12 @@ def mixed_markdown(rows: list[tuple[int, http_load.MixedResult | str]]) -> list[
         lines.append(
             f"{r.seconds:.0f} s measured; warm-up {r.warmup_requests:,} requests, {r.warmup_errors} errors."
         )
+        if r.server_peak_mib:
+            lines.append(
+                f"API memory (goal < 1 GiB at 1M): peak resident {r.server_peak_mib:,.0f} MiB for `downline "
+                f"serve` and its {r.workers} workers together, {r.worker_peak_mib:,.0f} MiB for the largest "
+                "process alone (sampled every 0.5 s)."
+            )
         for what, n in r.failures.items():
             example = r.examples.get(what, "").replace("`", "'")
             lines.append(f"- {n} x {what}: `{example}`")
@@ -269,6 +282,41 @@ def bench_dashboard(settings: Settings) -> dashboard.DashboardResult | str:
         return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
 
 
+def bars(
+    results: list[ImportResult],
+    measured: list[tuple[int, analytics.AnalyticsResult | str]],
+    compared: list[tuple[int, peers.PeersResult | str]],
+    runs: list[tuple[int, commissions.CommissionResult | str]],
+) -> list[plot.Bar]:
+    """The plot's bars: imports, the full rollup against its peers, the commission run."""
+    out = [
+        plot.Bar("Import (1M goal: 180 s)", f"downline import ({r.path})", r.distributors, r.import_s, True)
+        for r in results
+        if r.ok
+    ]
+    group = "GV and downline of everyone"
+    for size, a in measured:
+        if isinstance(a, str):
+            continue
+        out += [
+            plot.Bar(group, "ours: full rollup", size, a.rollup_s, True),
+            plot.Bar(group, "naive Cypher", size, a.naive_s),
+            plot.Bar(group, "practical limit (Bolt + numpy)", size, a.practical_s),
+        ]
+    for size, c in compared:
+        if isinstance(c, str):
+            continue
+        for peer in c.peers:
+            if peer.name.startswith(("PostgreSQL", "networkx", "pandas")) and not peer.error:
+                out.append(plot.Bar(group, peer.name.split(":")[0], size, peer.total_s))
+    out += [
+        plot.Bar("Commission run (1M goal: 60 s)", "ours: full run", size, r.run_s, True)
+        for size, r in runs
+        if not isinstance(r, str)
+    ]
+    return out
+
+
 def write_results(
     results: list[ImportResult],
     measured: list[tuple[int, analytics.AnalyticsResult | str]],
@@ -289,23 +337,33 @@ def write_results(
         "",
         f"Neo4j memory: heap {settings.neo4j_heap}, page cache {settings.neo4j_pagecache}.",
         "",
-        "## Import (`downline import`: validation, staged batches, one publishing commit)",
+        f"![Seconds per measure and size, ours beside the peers (log scale)]({PLOT.name})",
         "",
-        "Goal: 1M distributors + ~3M orders in under 3 minutes.",
+        "## Import (`downline import`: validation, the rows written, the rollup, one publishing commit)",
         "",
-        "| distributors | orders | generate (s) | import (s) | rows/s | import process peak (MiB) "
+        "Goal: 1M distributors + ~3M orders in under 3 minutes. Two paths into the same emptied database, "
+        "on the same files: `bulk` (`--bulk`, the default for an empty local database and 100,000 rows "
+        "or more: neo4j-admin's offline importer, the server stopped meanwhile; "
+        "graph_service/ingest/bulk.py) and `transactional` (`--no-bulk`: staged batches through Bolt, the "
+        "only path for a database with data or a remote server). Both end with the same database (checked "
+        "by tests/integration/test_bulk_import.py). The import's time includes the rollup.",
+        "",
+        "| distributors | orders | path | generate (s) | import (s) | rows/s | import process peak (MiB) "
         "| Neo4j peak RSS (MiB) | result |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         rate = (r.distributors + r.orders) / r.import_s if r.ok else 0
         lines.append(
-            f"| {r.distributors:,} | {r.orders:,} | {r.generate_s:.1f} | {r.import_s:.1f} | {rate:,.0f} "
+            f"| {r.distributors:,} | {r.orders:,} | {r.path} | {r.generate_s:.1f} | {r.import_s:.1f} "
+            f"| {rate:,.0f} "
             f"| {r.python_peak_mib:,.0f} | {r.neo4j_peak_rss_mib:,.0f} "
             f"| {'ok' if r.ok else 'FAILED'}: {r.note} |"
         )
     if not results:
-        lines.append("| | | | | | | | skipped (`--skip-import`): analytics on the network already imported |")
+        lines.append(
+            "| | | | | | | | | skipped (`--skip-import`): analytics on the network already imported |"
+        )
     lines.append("")
     if measured:
         lines += analytics.markdown([a for _, a in measured if not isinstance(a, str)])
@@ -341,6 +399,9 @@ def write_results(
         lines += dashboard.markdown([d for _, d in screens if not isinstance(d, str)])
         lines += [f"Dashboard at {size:,} FAILED: {d}" for size, d in screens if isinstance(d, str)]
         lines.append("")
+    plot.write(
+        PLOT, bars(results, measured, compared or [], runs or []), f"make bench, {datetime.now(UTC):%Y-%m-%d}"
+    )
     # hand-written findings below the marker survive a new run
     notes = ""
     if out.exists() and NOTES_MARKER in out.read_text():
@@ -361,6 +422,12 @@ def main() -> None:
         "--naive-sample", type=int, default=2_000, help="distributors the naive query samples"
     )
     parser.add_argument(
+        "--transactional-up-to",
+        type=int,
+        default=100_000,
+        help="also time the transactional import up to this size (1M takes ~10 minutes that way)",
+    )
+    parser.add_argument(
         "--naive-all-up-to", type=int, default=10_000, help="run the naive query on everyone up to this size"
     )
     args = parser.parse_args()
@@ -376,9 +443,13 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     for size in sizes[-1:] if args.skip_import else sizes:
         if not args.skip_import:
-            result = bench_import(settings, size, ROOT / "data", args.months)
-            print(json.dumps(result.__dict__), flush=True)
-            results.append(result)
+            # the transactional path first (up to --transactional-up-to), then the bulk one, whose
+            # database the rest of the run measures (the same database either way)
+            paths = ["transactional", "bulk"] if size <= args.transactional_up_to else ["bulk"]
+            for path in paths:
+                result = bench_import(settings, size, ROOT / "data", args.months, path)
+                print(json.dumps(result.__dict__), flush=True)
+                results.append(result)
             if not result.ok:
                 continue
         outcome = bench_analytics(settings, args)
