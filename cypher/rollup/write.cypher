@@ -1,5 +1,6 @@
 // Writes one batch of rolled-up figures into a slot (graph_service/analytics/treesum.py computes
-// them): $rows [{id, figures}], where figures maps the slot's property names (r0_* or r1_*, see
+// them).
+// Parameters: $rows [{id, figures}], where figures maps the slot's property names (r0_* or r1_*, see
 // graph_service.analytics.rollup.keys) to the values:
 //   size    downline size               height  max_depth (0 without downline)
 //   dsum    sum of downline levels      levels  head-count per level [level 1, level 2, ...]
