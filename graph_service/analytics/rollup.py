@@ -93,28 +93,95 @@ def build(
             progress(name, done, total)
 
     step("reading the network", 0, 1)
+    inputs = read_inputs(driver, database, gen)
+    timings["read"] = time.perf_counter() - began
+    return build_from(driver, database, inputs, gen=gen, slot=slot, active=active, batch=batch,
+                      progress=progress, began=began, timings=timings)  # fmt: skip
+
+
+@dataclass
+class Inputs:
+    """What a rollup is computed from: the forest (aligned lists; sponsor '' for a root; join
+    month 'YYYY-MM' or '') and, per period with orders (ascending), cypher/rollup/volumes.cypher's
+    row: period, ids, pvs, volume, retail_volume, orders."""
+
+    ids: list[str]
+    sponsors: list[str]
+    depths: list[int]
+    joined: list[str]
+    volume_rows: list[dict[str, Any]]
+
+
+def read_inputs(driver: Driver, database: str, gen: int) -> Inputs:
+    """The inputs of generation `gen` from Neo4j: two scans, run side by side (the server answers
+    each on its own thread)."""
 
     def read(name: str) -> list[dict[str, Any]]:
         with driver.session(database=database) as session:
             return [r.data() for r in session.run(cypher(name), gen=gen)]
 
-    # two independent scans, run side by side (the server answers each on its own thread)
     with ThreadPoolExecutor(max_workers=2) as pool:
         reads = [pool.submit(read, name) for name in ("rollup/forest", "rollup/volumes")]
         shape, volume_rows = (future.result() for future in reads)
-    shape_row = shape[0]
-    timings["read"] = time.perf_counter() - began
+    row = shape[0]
+    return Inputs(row["ids"], row["sponsors"], row["depths"], row["joined"], volume_rows)
+
+
+@dataclass
+class Computed:
+    """A rollup computed, not yet written."""
+
+    forest: treesum.Forest
+    figures: treesum.Figures
+    joined: treesum.IntArray
+    periods: list[str]
+    volume_rows: list[dict[str, Any]]
+    active: int
+    seconds: float
+
+
+def compute(inputs: Inputs, active: int) -> Computed:
     t0 = time.perf_counter()
-    forest = treesum.forest(shape_row["ids"], shape_row["sponsors"], shape_row["depths"])
-    joined = frameblob.month_codes(shape_row["joined"])
-    del shape, shape_row
-    periods = [str(r["period"]) for r in volume_rows]
+    forest = treesum.forest(inputs.ids, inputs.sponsors, inputs.depths)
+    joined = frameblob.month_codes(inputs.joined)
+    periods = [str(r["period"]) for r in inputs.volume_rows]
     index = pd.Index(forest.ids, dtype=object)
-    pv = treesum.volumes(index, len(forest.ids), [(r["ids"], r["pvs"]) for r in volume_rows])
+    pv = treesum.volumes(index, len(forest.ids), [(r["ids"], r["pvs"]) for r in inputs.volume_rows])
     figures = treesum.figures(forest, pv, active)
-    timings["compute"] = time.perf_counter() - t0
+    return Computed(forest, figures, joined, periods, inputs.volume_rows, active, time.perf_counter() - t0)
+
+
+def build_from(
+    driver: Driver,
+    database: str,
+    inputs: Inputs | Computed,
+    *,
+    gen: int,
+    slot: int,
+    active: int,
+    batch: int = WRITE_BATCH,
+    progress: Progress | None = None,
+    began: float | None = None,
+    timings: dict[str, float] | None = None,
+    fields: tuple[str, ...] = FIELDS,
+) -> RollupSummary:
+    """`build` from inputs in hand (a bulk load has them before Neo4j does): compute, write the
+    slot's `fields` (a bulk load wrote the others with the nodes), pack the frame, save the
+    Rollup node."""
+    began = time.perf_counter() if began is None else began
+    timings = {} if timings is None else timings
+
+    def step(name: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(name, done, total)
+
+    done = inputs if isinstance(inputs, Computed) else compute(inputs, active)
+    forest, figures, joined, periods, volume_rows = (
+        done.forest, done.figures, done.joined, done.periods, done.volume_rows
+    )  # fmt: skip
+    timings["compute"] = done.seconds
     t0 = time.perf_counter()
-    _write(driver, database, forest.ids, figures, keys(slot), batch, step)
+    _write(driver, database, forest.ids, figures, keys(slot), batch, step, fields)
     timings["write"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     stats = network_figures(forest, figures, periods, volume_rows, active, joined)
@@ -148,21 +215,18 @@ def _write_part(tx: ManagedTransaction, /, **params: Any) -> None:
 
 
 def _rows(
-    ids: list[str], f: treesum.Figures, k: dict[str, str], start: int, stop: int
+    ids: list[str],
+    f: treesum.Figures,
+    k: dict[str, str],
+    start: int,
+    stop: int,
+    fields: tuple[str, ...] = FIELDS,
 ) -> list[dict[str, Any]]:
     """The write parameters of members [start, stop): {id, figures: {slot property: value}}."""
-    columns = (
-        f.size[start:stop].tolist(),
-        f.height[start:stop].tolist(),
-        f.dsum[start:stop].tolist(),
-        f.levels[start:stop],
-        f.pv[start:stop].tolist(),
-        f.gv[start:stop].tolist(),
-        f.act[start:stop].tolist(),
-        f.maxleg[start:stop].tolist(),
-        f.pre[start:stop].tolist(),
-    )
-    names = [k[name] for name in FIELDS]
+    columns = [
+        f.levels[start:stop] if name == "levels" else getattr(f, name)[start:stop].tolist() for name in fields
+    ]
+    names = [k[name] for name in fields]
     return [
         {"id": member, "figures": dict(zip(names, values, strict=True))}
         for member, *values in zip(ids[start:stop], *columns, strict=True)
@@ -177,8 +241,10 @@ def _write(
     k: dict[str, str],
     batch: int,
     step: Progress,
+    fields: tuple[str, ...] = FIELDS,
 ) -> None:
-    """Write every member's figures in committed batches, two in flight while the next is built."""
+    """Write every member's figures (the `fields` of them) in committed batches, two in flight
+    while the next is built."""
     total = len(ids)
 
     def write(rows: list[dict[str, Any]]) -> None:
@@ -188,7 +254,7 @@ def _write(
     def batches() -> Iterator[tuple[int, list[dict[str, Any]]]]:
         for start in range(0, total, batch):
             stop = min(start + batch, total)
-            yield stop, _rows(ids, f, k, start, stop)
+            yield stop, _rows(ids, f, k, start, stop, fields)
 
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
         pending: list[tuple[int, Future[None]]] = []

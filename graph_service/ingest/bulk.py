@@ -8,15 +8,17 @@ one `downline db` manages, and the import is big enough (DOWNLINE_BULK_IMPORT_MI
 `downline import --bulk`), `downline import`:
 
 1. validates the folder and plans the matrix placement exactly as the transactional import does
-   (any problem ends here, nothing written);
-2. writes the new nodes and links as the importer's CSV files (the same properties and links
-   as import/create_*.cypher, all under generation 1) in a folder of the home;
-3. stops the server, runs the importer into a separate data folder, and swaps the new store in
-   place of the empty one (a crash leaves the empty store or the whole new one: the server
-   creates an empty database when the folder is missing), then starts the server again;
-4. creates the schema, rolls up and publishes in one transaction, as the transactional import
-   does after its staging: until then readers see nothing (no Publication) and the next
-   import sweeps the unpublished rows.
+   (any problem ends here, nothing written), and computes the rollup from the plan in memory;
+2. stops the server and meanwhile writes the new nodes and links as the importer's CSV files (the
+   same properties and links as import/create_*.cypher, all under generation 1, with the rollup's
+   figures of slot 0 but the lists that may be empty, which the importer cannot write);
+3. runs the importer into a separate data folder and swaps the new store in place of the empty
+   one (a crash leaves the empty store or the whole new one: the server creates an empty
+   database when the folder is missing), then starts the server again;
+4. creates the member id constraint, writes the remaining rollup figures while the rest of the
+   schema fills, and publishes in one transaction, as the transactional import does after its
+   staging: until then readers see nothing (no Publication) and the next import sweeps the
+   unpublished rows.
 
 The API and other clients of the server get 503s while it is stopped (tens of seconds at 1M).
 """
@@ -24,7 +26,6 @@ The API and other clients of the server get 503s while it is stopped (tens of se
 from __future__ import annotations
 
 import contextlib
-import csv
 import fcntl
 import os
 import re
@@ -32,11 +33,17 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from neo4j import Driver
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow.csv as pacsv  # type: ignore[import-untyped]
+from neo4j import Driver, Query
 
 from graph_service import matrix
 from graph_service.analytics import rollup
@@ -44,11 +51,10 @@ from graph_service.config import Settings
 from graph_service.db import server
 from graph_service.db.driver import open_driver
 from graph_service.db.lease import LEASE_STALE_SECONDS, acquire, heartbeat, release
-from graph_service.db.queries import cypher
-from graph_service.db.schema import ensure_schema
+from graph_service.db.queries import cypher, statements
 from graph_service.errors import DownlineError, InvalidInput, SetupError
 from graph_service.ingest import load
-from graph_service.ingest.validate import ParsedFolder, check_against
+from graph_service.ingest.validate import Existing, ImportPlan, ParsedFolder, check_against
 
 Progress = Callable[[str, int, int], None]
 GEN = 1  # the first published generation
@@ -66,6 +72,9 @@ DISTRIBUTOR_COLUMNS = (
     ("matrix_seq", "matrix_seq:long"),
     ("matrix_depth", "matrix_depth:long"),
 )
+CATCH_UP_READ = 1_000  # transactions: above, the new store's count is read rather than assumed 0
+SCALARS = ("size", "height", "dsum", "pre")  # the rollup's figures written with the nodes
+PER_PERIOD = ("pv", "gv", "act", "maxleg")
 ORDER_COLUMNS = (
     ("id", "id:ID(Order)"),
     ("distributor_id", "distributor_id"),
@@ -75,9 +84,6 @@ ORDER_COLUMNS = (
     ("amount", "amount:long"),
     ("buyer", "buyer"),
 )
-TAIL = ["import_id", "gen:long"]
-FILES = ("distributors", "sponsors", "matrix", "places", "orders")
-ROWS_PER_CHUNK = 50_000
 
 
 class BulkImportFailed(DownlineError):
@@ -114,61 +120,110 @@ def eligible(settings: Settings, driver: Driver, parsed: ParsedFolder, *, force:
     return False
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return None  # an empty unquoted field: no property, as a null in Cypher's CREATE
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+class EmptyState:
+    """What the database holds when it holds nothing (checked before): no lookups needed."""
+
+    def distributors(self, ids: Sequence[str]) -> Mapping[str, Existing]:
+        return {}
+
+    def slots(self, parent_ids: Sequence[str]) -> Mapping[tuple[str, str], str]:
+        return {}
+
+    def placement_ancestors(self, ids: Sequence[str]) -> Mapping[str, list[str]]:
+        return {}
+
+    def orders(self, ids: Sequence[str]) -> Mapping[str, tuple[str, str, date, int, int | None, str]]:
+        return {}
 
 
-def _writer(f: Any, header: list[str]) -> Any:
-    out = csv.writer(f, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    out.writerow(header)
-    return out
+def _csv(table: Any, path: Path) -> None:
+    """A table as the importer's CSV: header line, values quoted where needed, null as nothing."""
+    pacsv.write_csv(table, path, pacsv.WriteOptions(include_header=True, quoting_style="needed"))
+
+
+def people_columns(
+    plan: ImportPlan, placement: matrix.ImportPlacement, staged: list[tuple[str, str, str]]
+) -> dict[str, list[Any]]:
+    """The new distributors' properties, column by column, in matrix placement order."""
+    make_rows, count = load.new_distributor_rows(plan, placement, staged)
+    rows = make_rows(0, count)
+    return {key: [r[key] for r in rows] for key, _ in DISTRIBUTOR_COLUMNS}
 
 
 def write_files(
     folder: Path,
-    plan: Any,
-    placement: matrix.ImportPlacement,
+    column: dict[str, list[Any]],
+    plan: ImportPlan,
     staged: list[tuple[str, str, str]],
     import_id: str,
+    rolled: rollup.Computed,
+    fields: tuple[str, ...],
 ) -> list[str]:
-    """The importer's CSV files for the plan, with the nodes and links import/create_*.cypher
-    would create (header line first); returns the importer's --nodes and --relationships."""
+    """The importer's CSV files: the nodes and links import/create_*.cypher would create, and
+    the rollup's `fields` of slot 0 on each distributor; returns the importer's --nodes and
+    --relationships arguments."""
     folder.mkdir(parents=True, exist_ok=True)
-    tail = [import_id, GEN]
-    distributor_rows, count = load.new_distributor_rows(plan, placement, staged)
-    names = [k for k, _ in DISTRIBUTOR_COLUMNS]
-    files = {name: (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") for name in FILES}
-    try:
-        people = _writer(files["distributors"], [h for _, h in DISTRIBUTOR_COLUMNS] + TAIL)
-        sponsors = _writer(files["sponsors"], [":START_ID(Distributor)", ":END_ID(Distributor)"])
-        matrix_links = _writer(
-            files["matrix"], [":START_ID(Distributor)", ":END_ID(Distributor)", "seq:long"]
-        )
-        for start in range(0, count, ROWS_PER_CHUNK):
-            rows = distributor_rows(start, min(start + ROWS_PER_CHUNK, count))
-            people.writerows([[_cell(r[k]) for k in names] + tail for r in rows])
-            sponsors.writerows([[r["sponsor_id"], r["id"]] for r in rows if r["sponsor_id"] is not None])
-            matrix_links.writerows(
-                [
-                    [r["matrix_parent_id"], r["id"], r["matrix_seq"]]
-                    for r in rows
-                    if r["matrix_parent_id"] is not None
-                ]
-            )
-        places = _writer(files["places"], [":START_ID(Distributor)", ":END_ID(Distributor)", "side"])
-        places.writerows([[p, c, side] for c, p, side in staged])
-        orders = _writer(files["orders"], [h for _, h in ORDER_COLUMNS] + TAIL)
-        keys = [k for k, _ in ORDER_COLUMNS]
-        for start in range(0, len(plan.orders), ROWS_PER_CHUNK):
-            chunk = load.order_rows(plan.orders, start, min(start + ROWS_PER_CHUNK, len(plan.orders)))
-            orders.writerows([[_cell(r[k]) for k in keys] + tail for r in chunk])
-    finally:
-        for f in files.values():
-            f.close()
+    count = len(column["id"])
+    types = {
+        "joined_on": pa.date32(),
+        "depth": pa.int64(),
+        "matrix_seq": pa.int64(),
+        "matrix_depth": pa.int64(),
+    }
+    people = {
+        header: pa.array(column[key], type=types.get(key, pa.string())) for key, header in DISTRIBUTOR_COLUMNS
+    }
+    people["import_id"] = pa.array([import_id] * count, type=pa.string())
+    people["gen:long"] = pa.array(np.full(count, GEN, dtype=np.int64))
+    names = rollup.keys(0)
+    for name in fields:  # rolled.forest is in the same order as `column` (see rollup_inputs)
+        values = getattr(rolled.figures, name)
+        if values.ndim == 1:
+            people[f"{names[name]}:long"] = pa.array(values, type=pa.int64())
+        else:  # one value per period, the importer's array delimiter between them
+            parts = [
+                pa.array(values[:, j], type=pa.int64()).cast(pa.string()) for j in range(values.shape[1])
+            ]
+            people[f"{names[name]}:long[]"] = pc.binary_join_element_wise(*parts, ";")
+    _csv(pa.table(people), folder / "distributors.csv")
+    ids, sponsors, parents = column["id"], column["sponsor_id"], column["matrix_parent_id"]
+    linked = [i for i, s in enumerate(sponsors) if s is not None]
+    _csv(
+        pa.table(
+            {
+                ":START_ID(Distributor)": [sponsors[i] for i in linked],
+                ":END_ID(Distributor)": [ids[i] for i in linked],
+            }
+        ),
+        folder / "sponsors.csv",
+    )
+    placed = [i for i, p in enumerate(parents) if p is not None]
+    _csv(
+        pa.table(
+            {
+                ":START_ID(Distributor)": pa.array([parents[i] for i in placed], type=pa.string()),
+                ":END_ID(Distributor)": pa.array([ids[i] for i in placed], type=pa.string()),
+                "seq:long": pa.array([column["matrix_seq"][i] for i in placed], type=pa.int64()),
+            }
+        ),
+        folder / "matrix.csv",
+    )
+    _csv(
+        pa.table(
+            {
+                ":START_ID(Distributor)": pa.array([p for _, p, _ in staged], type=pa.string()),
+                ":END_ID(Distributor)": pa.array([c for c, _, _ in staged], type=pa.string()),
+                "side": pa.array([side for _, _, side in staged], type=pa.string()),
+            }
+        ),
+        folder / "places.csv",
+    )
+    orders = plan.orders.arrow()
+    n = orders.num_rows
+    orders = orders.rename_columns([h for _, h in ORDER_COLUMNS])
+    orders = orders.append_column("import_id", pa.array([import_id] * n, type=pa.string()))
+    orders = orders.append_column("gen:long", pa.array(np.full(n, GEN, dtype=np.int64)))
+    _csv(orders, folder / "orders.csv")
     return [
         f"--nodes=Distributor={folder / 'distributors.csv'}",
         f"--nodes=Order={folder / 'orders.csv'}",
@@ -176,6 +231,33 @@ def write_files(
         f"--relationships=MATRIX={folder / 'matrix.csv'}",
         f"--relationships=PLACES={folder / 'places.csv'}",
     ]
+
+
+def rollup_inputs(column: dict[str, list[Any]], plan: ImportPlan) -> rollup.Inputs:
+    """What the rollup reads back from Neo4j after a load, straight from the plan (every member
+    is new, every order theirs), members in the order of `column`: the forest, and PV per
+    (distributor, period) with the period totals."""
+    months = [d.isoformat()[:7] if d else "" for d in column["joined_on"]]
+    frame = plan.orders.arrow().select(["distributor_id", "period", "volume", "buyer"]).to_pandas()
+    frame["retail"] = frame["volume"].where(frame["buyer"] == "retail", 0)
+    sums = frame.groupby(["period", "distributor_id"], sort=True).agg(
+        pv=("volume", "sum"), retail=("retail", "sum"), orders=("volume", "size")
+    )
+    rows = []
+    for period, part in sums.groupby(level=0, sort=True):
+        rows.append(
+            {
+                "period": str(period),
+                "ids": part.index.get_level_values(1).tolist(),
+                "pvs": part["pv"].tolist(),
+                "volume": int(part["pv"].sum()),
+                "retail_volume": int(part["retail"].sum()),
+                "orders": int(part["orders"].sum()),
+            }
+        )
+    return rollup.Inputs(
+        list(column["id"]), [s or "" for s in column["sponsor_id"]], list(column["depth"]), months, rows
+    )
 
 
 def _admin(
@@ -204,6 +286,12 @@ def _last_tx(settings: Settings, extra: Path | None = None) -> int:
     proc = _admin(settings, ["database", "info", settings.neo4j_database], extra)
     found = re.search(r"Last committed transaction id:\s*(\d+)", proc.stdout)
     return int(found.group(1)) if found else 0
+
+
+def _stop(settings: Settings) -> int:
+    """Stop the server; the last committed transaction id of its database."""
+    server.stop(settings)
+    return _last_tx(settings)
 
 
 def _admin_import(settings: Settings, work: Path, sources: list[str]) -> None:
@@ -283,10 +371,10 @@ def first_load(
         try:
             t0 = time.perf_counter()
             step("checking against the database", 0, 1)
+            plan = check_against(parsed, EmptyState())
+            if plan.problems:
+                raise InvalidInput(plan.problems.items, plan.problems.total)
             with driver.session(database=database) as session:
-                plan = check_against(parsed, load.Neo4jState(session))
-                if plan.problems:
-                    raise InvalidInput(plan.problems.items, plan.problems.total)
                 placement = matrix.plan_import(
                     session, width=matrix_width, config=None, published=0, newcomers=plan.new_distributors
                 )
@@ -294,31 +382,51 @@ def first_load(
             timings["matrix"] = placement.seconds
             new_ids = {d.id for d in plan.new_distributors}
             staged = [p for p in plan.placements if p[0] in new_ids]
-            t0 = time.perf_counter()
-            step("writing the importer's files", 0, 1)
-            sources = write_files(work / "csv", plan, placement, staged, import_id)
-            timings["files"] = time.perf_counter() - t0
             if node_count(driver, database):
                 raise SetupError("--bulk: the database is no longer empty; nothing was written")
             t0 = time.perf_counter()
-            step("stopping Neo4j for the importer", 0, 1)
-            server.stop(settings)
+            step("writing the importer's files (Neo4j stopping)", 0, 1)
             try:
-                old_tx = _last_tx(settings)
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    stopping = pool.submit(_stop, settings)  # while the files are written
+                    column = people_columns(plan, placement, staged)
+                    rolled = rollup.compute(rollup_inputs(column, plan), active_pv)
+                    # the rollup's figures go in with the nodes, but for the lists that may be
+                    # empty (the importer cannot write an empty list): levels, and the per period
+                    # lists when there are no periods
+                    in_files = SCALARS + (() if not rolled.periods else PER_PERIOD)
+                    sources = write_files(work / "csv", column, plan, staged, import_id, rolled, in_files)
+                    del column
+                    timings["files"] = time.perf_counter() - t0
+                    old_tx = stopping.result()
+                timings["stop"] = time.perf_counter() - t0 - timings["files"]
+                t0 = time.perf_counter()
                 step("neo4j-admin database import", 0, 1)
                 _admin_import(settings, work, sources)
-                behind = old_tx - _last_tx(settings, work / "import.conf")
+                # the new store's count is a handful: read it only when the old one's is large
+                behind = (
+                    old_tx if old_tx < CATCH_UP_READ else old_tx - _last_tx(settings, work / "import.conf")
+                )
                 _swap_store(settings, work)
+                timings["admin_import"] = time.perf_counter() - t0
             finally:
+                t0 = time.perf_counter()
                 step("starting Neo4j", 0, 1)
                 server.start(settings, echo=False)
-            timings["admin_import"] = time.perf_counter() - t0
+                timings["start"] = time.perf_counter() - t0
             shutil.rmtree(work, ignore_errors=True)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+    later = tuple(f for f in rollup.FIELDS if f not in in_files)
     return _publish_loaded(
-        settings, folder, plan, placement, import_id, began, timings, step, active_pv, behind
+        settings, folder, plan, placement, import_id, began, timings, step, active_pv, behind, rolled, later
     )
+
+
+def _run_all(driver: Driver, database: str, queries: list[str]) -> None:
+    with driver.session(database=database) as session:
+        for text in queries:
+            session.run(Query(text)).consume()
 
 
 def _publish_loaded(
@@ -332,6 +440,8 @@ def _publish_loaded(
     step: Progress,
     active_pv: int,
     behind: int,
+    rolled: rollup.Computed,
+    later: tuple[str, ...],
 ) -> load.ImportSummary:
     """Schema, rollup and the publishing transaction, on a fresh driver (the server restarted)."""
     database = settings.neo4j_database
@@ -339,9 +449,17 @@ def _publish_loaded(
         _catch_up(fresh, database, behind + 1)
         t0 = time.perf_counter()
         step("creating indexes", 0, 1)
-        ensure_schema(fresh, database)
+        # the rollup's writes find members by id: that constraint first, the rest of the schema
+        # (the order_id constraint checks 3M orders at 1M members) while the rollup writes
+        first = [q for q in statements("schema") if "CONSTRAINT distributor_id " in q]
+        rest = [q for q in statements("schema") if q not in first]
+        _run_all(fresh, database, first)
         timings["schema"] = time.perf_counter() - t0
-        with fresh.session(database=database) as session:
+        with (
+            ThreadPoolExecutor(max_workers=1) as schema_pool,
+            fresh.session(database=database) as session,
+        ):
+            schema_rest = schema_pool.submit(_run_all, fresh, database, rest)
             acquire(session, import_id, LEASE_STALE_SECONDS, step)
             try:
                 t0 = time.perf_counter()
@@ -350,11 +468,16 @@ def _publish_loaded(
                     heartbeat(session, import_id)
                     step(name, done, total)
 
-                rollup.build(
-                    fresh, database, gen=GEN, slot=0, active=active_pv,
-                    batch=settings.rollup_batch_rows, progress=rolling,
+                rollup.build_from(
+                    fresh, database, rolled, gen=GEN, slot=0, active=active_pv,
+                    batch=settings.rollup_batch_rows, progress=rolling, fields=later,
                 )  # fmt: skip
                 timings["rollup"] = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                step("waiting for the indexes", 0, 1)
+                schema_rest.result()
+                fresh.execute_query("CALL db.awaitIndexes(1800)", database_=database)
+                timings["indexes"] = time.perf_counter() - t0
                 t0 = time.perf_counter()
                 step("publishing", 0, 1)
                 load.publish(

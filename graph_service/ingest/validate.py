@@ -278,6 +278,26 @@ class OrderColumns:
         out: list[str] = ar.objects(self._buyer_values)[self._buyer_codes].tolist()
         return out
 
+    def arrow(self) -> Any:
+        """The orders as a pyarrow table: id, distributor_id, ordered_on (date), period (YYYY-MM),
+        volume, amount (null when missing), buyer; in row order (for the bulk importer's files)."""
+        days = pa.array(list(self._days), type=pa.date32())
+        day_codes = pa.array(self._day_codes, type=pa.int64())
+        months = pa.array([d.isoformat()[:7] for d in self._days], type=pa.string())
+        return pa.table(
+            {
+                "id": self._ids,
+                "distributor_id": self._distributor_ids,
+                "ordered_on": days.take(day_codes),
+                "period": months.take(day_codes),
+                "volume": pa.array(self._volumes, type=pa.int64()),
+                "amount": pa.array(self._amounts, type=pa.int64(), mask=~self._has_amount),
+                "buyer": pa.array(list(self._buyer_values), type=pa.string()).take(
+                    pa.array(self._buyer_codes, type=pa.int64())
+                ),
+            }
+        )
+
     def periods(self) -> list[str]:
         """The distinct periods (YYYY-MM) of the orders, sorted."""
         return sorted({self._days[c].isoformat()[:7] for c in np.unique(self._day_codes).tolist()})

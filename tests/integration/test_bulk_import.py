@@ -112,3 +112,14 @@ def test_bad_input_is_refused_before_the_server_stops(
     assert "NOBODY" in proc.stdout + proc.stderr
     assert json.loads(run_cli("db", "status", "--json", env=env).stdout)["pid"] == before
     assert dump(driver, visible_only=False) == ([], [])
+
+    # distributors only (no orders, no periods): every figure goes in after the load
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "distributors.csv").write_text("id,sponsor_id\nA,\nB,A\nC,B\nD,A\n", encoding="utf-8")
+    _import(env, good, "--bulk")
+    fast = _normal(driver), run_cli("stats", "A", "--json", env=env).stdout
+    delete_all(driver, database="neo4j")
+    _import(env, good, "--no-bulk")
+    assert (_normal(driver), run_cli("stats", "A", "--json", env=env).stdout) == fast
+    assert json.loads(fast[1])["downline_size"] == 3
