@@ -583,7 +583,8 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _rss_mib(pid: int) -> float:
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process in MiB (0 when it is gone)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -604,7 +605,7 @@ class TreeMemory:
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
-            sizes = [_rss_mib(p) for p in _tree(self.pid)]
+            sizes = [rss_mib(p) for p in _tree(self.pid)]
             self.total_peak = max(self.total_peak, sum(sizes))
             self.process_peak = max([self.process_peak, *sizes])
 

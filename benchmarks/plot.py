@@ -58,17 +58,17 @@ def svg(bars: Sequence[Bar], title: str) -> str:
                 f"{escape(label)}</text>"
             )
             for k, size in enumerate(sizes):
-                b = by_size.get(size)
+                bar = by_size.get(size)
                 top = y + k * bar_h
-                if b is None or not b.seconds:
+                if bar is None or not bar.seconds:
                     out.append(f'<text x="{left + 3}" y="{top + bar_h - 1:.0f}" font-size="9">-</text>')
                     continue
-                end = _x(max(b.seconds, lo), lo, hi, left, width)
+                end = _x(max(bar.seconds, lo), lo, hi, left, width)
                 out.append(
                     f'<rect x="{left}" y="{top:.1f}" width="{max(end - left, 1):.1f}" height="{bar_h - 1}" '
                     f'fill="{COLOURS[k % len(COLOURS)]}"/>'
                 )
-                text = f"{b.seconds:,.2f} s" if b.seconds < 10 else f"{b.seconds:,.0f} s"
+                text = f"{bar.seconds:,.2f} s" if bar.seconds < 10 else f"{bar.seconds:,.0f} s"
                 out.append(f'<text x="{end + 3:.1f}" y="{top + bar_h - 1:.0f}" font-size="9">{text}</text>')
             y += bar_h * len(sizes) + gap
         y += 8

@@ -53,16 +53,6 @@ class ImportResult:
     note: str
 
 
-def _rss_mib(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 class PeakSampler:
     """Samples a process's resident memory every 0.5 s and keeps the peak; `pid` is asked each
     time (a bulk import restarts the server)."""
@@ -73,7 +63,7 @@ class PeakSampler:
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
-            self.peak = max(self.peak, _rss_mib(self.pid()))
+            self.peak = max(self.peak, http_load.rss_mib(self.pid()))
 
     def __enter__(self) -> PeakSampler:
         self._thread.start()
@@ -446,8 +436,8 @@ def main() -> None:
             # the transactional path first (up to --transactional-up-to), then the bulk one, whose
             # database the rest of the run measures (the same database either way)
             paths = ["transactional", "bulk"] if size <= args.transactional_up_to else ["bulk"]
-            for path in paths:
-                result = bench_import(settings, size, ROOT / "data", args.months, path)
+            for way in paths:
+                result = bench_import(settings, size, ROOT / "data", args.months, way)
                 print(json.dumps(result.__dict__), flush=True)
                 results.append(result)
             if not result.ok:
