@@ -332,7 +332,7 @@ def write_results(
         "## Import (`downline import`: validation, the rows written, the rollup, one publishing commit)",
         "",
         "Goal: 1M distributors + ~3M orders in under 3 minutes. Two paths into the same emptied database, "
-        "on the same files: `bulk` (`--bulk`, the default for an empty local database and 100,000 rows "
+        "on the same files: `bulk` (`--bulk`, the default for an empty local database and 1,000,000 rows "
         "or more: neo4j-admin's offline importer, the server stopped meanwhile; "
         "graph_service/ingest/bulk.py) and `transactional` (`--no-bulk`: staged batches through Bolt, the "
         "only path for a database with data or a remote server). Both end with the same database (checked "

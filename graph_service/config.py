@@ -43,7 +43,7 @@ class Settings(BaseSettings):
 
     import_batch_rows: int = 20_000
     rollup_batch_rows: int = 10_000
-    bulk_import_min_rows: int = 100_000  # distributors + orders: an empty local database is bulk loaded
+    bulk_import_min_rows: int = 1_000_000  # distributors + orders: an empty local database is bulk loaded
     active_pv: float = 100.0
     cypher_timeout_s: float = 10.0  # ad hoc Cypher: server-side time limit
     cypher_max_rows: int = 10_000  # ad hoc Cypher: rows returned at most
