@@ -92,8 +92,8 @@ class BulkImportFailed(DownlineError):
 
 
 def node_count(driver: Driver, database: str) -> int:
-    records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) AS n", database_=database)
-    return int(records[0]["n"])
+    records, _, _ = driver.execute_query(cypher("admin/node_count"), database_=database)
+    return int(records[0]["nodes"])
 
 
 def eligible(settings: Settings, driver: Driver, parsed: ParsedFolder, *, force: bool | None) -> bool:
