@@ -416,6 +416,10 @@ def first_load(
                 timings["start"] = time.perf_counter() - t0
             shutil.rmtree(work, ignore_errors=True)
         finally:
+            # after a failure the importer's log and report stay for diagnosis, not the files
+            shutil.rmtree(work / "csv", ignore_errors=True)
+            with contextlib.suppress(OSError):
+                work.rmdir()  # nothing to keep (refused before anything was written)
             fcntl.flock(lock, fcntl.LOCK_UN)
     later = tuple(f for f in rollup.FIELDS if f not in in_files)
     return _publish_loaded(

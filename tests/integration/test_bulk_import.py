@@ -111,6 +111,7 @@ def test_bad_input_is_refused_before_the_server_stops(
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "NOBODY" in proc.stdout + proc.stderr
     assert json.loads(run_cli("db", "status", "--json", env=env).stdout)["pid"] == before
+    assert not list((Path(env["DOWNLINE_HOME"]) / "bulk").glob("*/"))  # no work folder left behind
     assert dump(driver, visible_only=False) == ([], [])
 
     # distributors only (no orders, no periods): every figure goes in after the load
