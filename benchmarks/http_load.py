@@ -596,16 +596,18 @@ def rss_mib(pid: int) -> float:
 
 class TreeMemory:
     """Samples the resident memory of a process and its children every 0.5 s: the peak of their
-    sum and the peak of any one of them (an API worker)."""
+    sum and the peak of any one of them (an API worker). `pid` may be a function asked at each
+    sample (a server restarted meanwhile, as a bulk import does)."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid, self.total_peak, self.process_peak = pid, 0.0, 0.0
+    def __init__(self, pid: int | Callable[[], int]) -> None:
+        self.pid = pid if callable(pid) else (lambda: pid)
+        self.total_peak, self.process_peak = 0.0, 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
-            sizes = [rss_mib(p) for p in _tree(self.pid)]
+            sizes = [rss_mib(p) for p in _tree(self.pid())]
             self.total_peak = max(self.total_peak, sum(sizes))
             self.process_peak = max([self.process_peak, *sizes])
 

@@ -20,9 +20,7 @@ import platform
 import resource
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,27 +51,6 @@ class ImportResult:
     note: str
 
 
-class PeakSampler:
-    """Samples a process's resident memory every 0.5 s and keeps the peak; `pid` is asked each
-    time (a bulk import restarts the server)."""
-
-    def __init__(self, pid: Callable[[], int]) -> None:
-        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.5):
-            self.peak = max(self.peak, http_load.rss_mib(self.pid()))
-
-    def __enter__(self) -> PeakSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 def machine() -> str:
     cpu = "unknown CPU"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -102,7 +79,7 @@ def bench_import(settings: Settings, size: int, work: Path, months: int, path: s
         delete_all(driver, database=settings.neo4j_database)
     env = {**os.environ, "DOWNLINE_HOME": str(settings.home_dir)}
     flag = "--bulk" if path == "bulk" else "--no-bulk"
-    with PeakSampler(lambda: server.running_pid(settings) or 0) as neo4j_peak:
+    with http_load.TreeMemory(lambda: server.running_pid(settings) or 0) as neo4j_memory:
         t0 = time.perf_counter()
         proc = subprocess.run(
             ["/usr/bin/time", "-f", "%M", DOWNLINE, "import", str(data), "--json", flag],
@@ -128,7 +105,7 @@ def bench_import(settings: Settings, size: int, work: Path, months: int, path: s
         gen_s,
         imp_s,
         int(peak_kib) / 1024 if peak_kib.isdigit() else 0.0,
-        neo4j_peak.peak,
+        neo4j_memory.total_peak,
         ok,
         note,
     )

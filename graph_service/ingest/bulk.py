@@ -153,15 +153,15 @@ def people_columns(
 def write_files(
     folder: Path,
     column: dict[str, list[Any]],
-    plan: ImportPlan,
+    plan_orders: Any,
     staged: list[tuple[str, str, str]],
     import_id: str,
     rolled: rollup.Computed,
     fields: tuple[str, ...],
 ) -> list[str]:
     """The importer's CSV files: the nodes and links import/create_*.cypher would create, and
-    the rollup's `fields` of slot 0 on each distributor; returns the importer's --nodes and
-    --relationships arguments."""
+    the rollup's `fields` of slot 0 on each distributor (`plan_orders`: the plan's orders as
+    OrderColumns.arrow gives them); returns the importer's --nodes and --relationships arguments."""
     folder.mkdir(parents=True, exist_ok=True)
     count = len(column["id"])
     types = {
@@ -218,7 +218,7 @@ def write_files(
         ),
         folder / "places.csv",
     )
-    orders = plan.orders.arrow()
+    orders = plan_orders
     n = orders.num_rows
     orders = orders.rename_columns([h for _, h in ORDER_COLUMNS])
     orders = orders.append_column("import_id", pa.array([import_id] * n, type=pa.string()))
@@ -233,12 +233,12 @@ def write_files(
     ]
 
 
-def rollup_inputs(column: dict[str, list[Any]], plan: ImportPlan) -> rollup.Inputs:
+def rollup_inputs(column: dict[str, list[Any]], orders: Any) -> rollup.Inputs:
     """What the rollup reads back from Neo4j after a load, straight from the plan (every member
     is new, every order theirs), members in the order of `column`: the forest, and PV per
     (distributor, period) with the period totals."""
     months = [d.isoformat()[:7] if d else "" for d in column["joined_on"]]
-    frame = plan.orders.arrow().select(["distributor_id", "period", "volume", "buyer"]).to_pandas()
+    frame = orders.select(["distributor_id", "period", "volume", "buyer"]).to_pandas()
     frame["retail"] = frame["volume"].where(frame["buyer"] == "retail", 0)
     sums = frame.groupby(["period", "distributor_id"], sort=True).agg(
         pv=("volume", "sum"), retail=("retail", "sum"), orders=("volume", "size")
@@ -390,12 +390,13 @@ def first_load(
                 with ThreadPoolExecutor(max_workers=1) as pool:
                     stopping = pool.submit(_stop, settings)  # while the files are written
                     column = people_columns(plan, placement, staged)
-                    rolled = rollup.compute(rollup_inputs(column, plan), active_pv)
+                    orders = plan.orders.arrow()  # read by both: the rollup and the files
+                    rolled = rollup.compute(rollup_inputs(column, orders), active_pv)
                     # the rollup's figures go in with the nodes, but for the lists that may be
                     # empty (the importer cannot write an empty list): levels, and the per period
                     # lists when there are no periods
                     in_files = SCALARS + (() if not rolled.periods else PER_PERIOD)
-                    sources = write_files(work / "csv", column, plan, staged, import_id, rolled, in_files)
+                    sources = write_files(work / "csv", column, orders, staged, import_id, rolled, in_files)
                     del column
                     timings["files"] = time.perf_counter() - t0
                     old_tx = stopping.result()
