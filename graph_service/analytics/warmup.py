@@ -1,6 +1,7 @@
 """What a worker prepares before anyone asks for it: the network-health frame (every member's
 sponsor, join month and PV per period: analytics/health.py), the one read that costs seconds at
-a million members (about 9 s) and that the health page and `/v1/health` need on their first visit.
+a million members (about 1 s from the frame the rollup packed, 9 s from a rollup without one) and
+that the health page and `/v1/health` need on their first visit.
 
 A daemon thread of each API worker reads it when the worker starts and again whenever a new
 rollup is published (it looks every `every_s` seconds, a one-row read), so the first visitor
