@@ -86,16 +86,11 @@ def build(
     switches Publication.slot (import: in its publishing transaction; `rebuild`: afterwards).
     """
     began = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    def step(name: str, done: int, total: int) -> None:
-        if progress is not None:
-            progress(name, done, total)
-
-    step("reading the network", 0, 1)
+    if progress is not None:
+        progress("reading the network", 0, 1)
     inputs = read_inputs(driver, database, gen)
-    timings["read"] = time.perf_counter() - began
-    return build_from(driver, database, inputs, gen=gen, slot=slot, active=active, batch=batch,
+    timings = {"read": time.perf_counter() - began}
+    return build_from(driver, database, compute(inputs, active), gen=gen, slot=slot, batch=batch,
                       progress=progress, began=began, timings=timings)  # fmt: skip
 
 
@@ -154,19 +149,18 @@ def compute(inputs: Inputs, active: int) -> Computed:
 def build_from(
     driver: Driver,
     database: str,
-    inputs: Inputs | Computed,
+    done: Computed,
     *,
     gen: int,
     slot: int,
-    active: int,
     batch: int = WRITE_BATCH,
     progress: Progress | None = None,
     began: float | None = None,
     timings: dict[str, float] | None = None,
     fields: tuple[str, ...] = FIELDS,
 ) -> RollupSummary:
-    """`build` from inputs in hand (a bulk load has them before Neo4j does): compute, write the
-    slot's `fields` (a bulk load wrote the others with the nodes), pack the frame, save the
+    """The rest of `build` once computed (a bulk load computes before Neo4j has the data): write
+    the slot's `fields` (a bulk load wrote the others with the nodes), pack the frame, save the
     Rollup node."""
     began = time.perf_counter() if began is None else began
     timings = {} if timings is None else timings
@@ -175,16 +169,19 @@ def build_from(
         if progress is not None:
             progress(name, done, total)
 
-    done = inputs if isinstance(inputs, Computed) else compute(inputs, active)
-    forest, figures, joined, periods, volume_rows = (
-        done.forest, done.figures, done.joined, done.periods, done.volume_rows
-    )  # fmt: skip
+    forest, figures, joined, periods, active = (
+        done.forest,
+        done.figures,
+        done.joined,
+        done.periods,
+        done.active,
+    )
     timings["compute"] = done.seconds
     t0 = time.perf_counter()
     _write(driver, database, forest.ids, figures, keys(slot), batch, step, fields)
     timings["write"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    stats = network_figures(forest, figures, periods, volume_rows, active, joined)
+    stats = network_figures(forest, figures, periods, done.volume_rows, active, joined)
     timings["network"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     build_id = uuid.uuid4().hex

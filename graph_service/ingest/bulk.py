@@ -424,7 +424,7 @@ def first_load(
             fcntl.flock(lock, fcntl.LOCK_UN)
     later = tuple(f for f in rollup.FIELDS if f not in in_files)
     return _publish_loaded(
-        settings, folder, plan, placement, import_id, began, timings, step, active_pv, behind, rolled, later
+        settings, folder, plan, placement, import_id, began, timings, step, behind, rolled, later
     )
 
 
@@ -443,7 +443,6 @@ def _publish_loaded(
     began: float,
     timings: dict[str, float],
     step: Progress,
-    active_pv: int,
     behind: int,
     rolled: rollup.Computed,
     later: tuple[str, ...],
@@ -474,7 +473,7 @@ def _publish_loaded(
                     step(name, done, total)
 
                 rollup.build_from(
-                    fresh, database, rolled, gen=GEN, slot=0, active=active_pv,
+                    fresh, database, rolled, gen=GEN, slot=0,
                     batch=settings.rollup_batch_rows, progress=rolling, fields=later,
                 )  # fmt: skip
                 timings["rollup"] = time.perf_counter() - t0
