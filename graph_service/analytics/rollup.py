@@ -113,7 +113,8 @@ def read_inputs(driver: Driver, database: str, gen: int) -> Inputs:
 
     def read(name: str) -> list[dict[str, Any]]:
         with driver.session(database=database) as session:
-            return [r.data() for r in session.run(cypher(name), gen=gen)]
+            # dict(), not Record.data(): data() walks every element of the million-long lists
+            return [dict(r) for r in session.run(cypher(name), gen=gen)]
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         reads = [pool.submit(read, name) for name in ("rollup/forest", "rollup/volumes")]
@@ -157,11 +158,11 @@ def build_from(
     progress: Progress | None = None,
     began: float | None = None,
     timings: dict[str, float] | None = None,
-    fields: tuple[str, ...] = FIELDS,
+    only_levels: bool = False,
 ) -> RollupSummary:
     """The rest of `build` once computed (a bulk load computes before Neo4j has the data): write
-    the slot's `fields` (a bulk load wrote the others with the nodes), pack the frame, save the
-    Rollup node."""
+    the slot's figures (`only_levels`: just the levels lists; a bulk load wrote the others with
+    the nodes), pack the frame, save the Rollup node."""
     began = time.perf_counter() if began is None else began
     timings = {} if timings is None else timings
 
@@ -178,7 +179,8 @@ def build_from(
     )
     timings["compute"] = done.seconds
     t0 = time.perf_counter()
-    _write(driver, database, forest.ids, figures, keys(slot), batch, step, fields)
+    query = cypher("rollup/write_levels" if only_levels else "rollup/write")
+    _write(driver, database, query, forest.ids, figures, slot, batch, step)
     timings["write"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     stats = network_figures(forest, figures, periods, done.volume_rows, active, joined)
@@ -211,53 +213,52 @@ def _write_part(tx: ManagedTransaction, /, **params: Any) -> None:
     tx.run(cypher("rollup/frame_write"), params).consume()
 
 
-def _rows(
-    ids: list[str],
-    f: treesum.Figures,
-    k: dict[str, str],
-    start: int,
-    stop: int,
-    fields: tuple[str, ...] = FIELDS,
-) -> list[dict[str, Any]]:
-    """The write parameters of members [start, stop): {id, figures: {slot property: value}}."""
-    columns = [
-        f.levels[start:stop] if name == "levels" else getattr(f, name)[start:stop].tolist() for name in fields
-    ]
-    names = [k[name] for name in fields]
-    return [
-        {"id": member, "figures": dict(zip(names, values, strict=True))}
-        for member, *values in zip(ids[start:stop], *columns, strict=True)
-    ]
+def _columns(ids: list[str], f: treesum.Figures, slot: int, start: int, stop: int) -> dict[str, Any]:
+    """The parameters of cypher/rollup/write.cypher (and write_levels) for members [start, stop):
+    a flat list per figure."""
+    lo, hi = f.level_start[start], f.level_start[stop]
+    return {
+        "slot": slot,
+        "periods": f.pv.shape[1],
+        "ids": ids[start:stop],
+        "size": f.size[start:stop].tolist(),
+        "height": f.height[start:stop].tolist(),
+        "dsum": f.dsum[start:stop].tolist(),
+        "pre": f.pre[start:stop].tolist(),
+        "levels": f.level_counts[lo:hi].tolist(),
+        "level_start": (f.level_start[start : stop + 1] - lo).tolist(),
+        **{name: getattr(f, name)[start:stop].ravel().tolist() for name in ("pv", "gv", "act", "maxleg")},
+    }
 
 
 def _write(
     driver: Driver,
     database: str,
+    query: str,
     ids: list[str],
     f: treesum.Figures,
-    k: dict[str, str],
+    slot: int,
     batch: int,
     step: Progress,
-    fields: tuple[str, ...] = FIELDS,
 ) -> None:
-    """Write every member's figures (the `fields` of them) in committed batches, two in flight
-    while the next is built."""
+    """Write every member's figures with `query` in committed batches, two in flight while the
+    next is built."""
     total = len(ids)
 
-    def write(rows: list[dict[str, Any]]) -> None:
+    def write(params: dict[str, Any]) -> None:
         with driver.session(database=database) as own:
-            own.execute_write(lambda tx: tx.run(cypher("rollup/write"), rows=rows).consume())
+            own.execute_write(lambda tx: tx.run(query, params).consume())
 
-    def batches() -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    def batches() -> Iterator[tuple[int, dict[str, Any]]]:
         for start in range(0, total, batch):
             stop = min(start + batch, total)
-            yield stop, _rows(ids, f, k, start, stop, fields)
+            yield stop, _columns(ids, f, slot, start, stop)
 
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
         pending: list[tuple[int, Future[None]]] = []
         try:
-            for stop, rows in batches():
-                pending.append((stop, pool.submit(write, rows)))
+            for stop, params in batches():
+                pending.append((stop, pool.submit(write, params)))
                 if len(pending) >= WRITERS:
                     done, future = pending.pop(0)
                     future.result()

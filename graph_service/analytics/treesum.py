@@ -53,12 +53,18 @@ class Figures:
     size: IntArray
     height: IntArray
     dsum: IntArray
-    levels: list[list[int]]
+    level_counts: IntArray  # everyone's levels list, one after the other (row order)
+    level_start: IntArray  # (n + 1,): row i's levels are level_counts[level_start[i]:level_start[i + 1]]
     pv: IntArray  # (n, periods)
     gv: IntArray
     act: IntArray
     maxleg: IntArray
     pre: IntArray
+
+    def levels(self, row: int) -> list[int]:
+        """Row `row`'s head-count per level: [level 1, level 2, ...] ([] without a downline)."""
+        counts: list[int] = self.level_counts[self.level_start[row] : self.level_start[row + 1]].tolist()
+        return counts
 
 
 def forest(ids: Sequence[str], sponsors: Sequence[str | None], depths: Sequence[int]) -> Forest:
@@ -101,8 +107,9 @@ def _by_depth(depth: IntArray) -> list[IntArray]:
     return [order[bounds[d] : bounds[d + 1]] for d in range(len(bounds) - 1)]
 
 
-def _levels(parent: IntArray) -> tuple[IntArray, IntArray, IntArray, list[list[int]]]:
-    """size, height, dsum and the levels list of everyone, by walking each member's upline."""
+def _levels(parent: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """size, height, dsum and the levels lists (counts, starts: see Figures) of everyone, by
+    walking each member's upline."""
     n = parent.size
     owners: list[IntArray] = []
     distance: list[IntArray] = []
@@ -125,23 +132,21 @@ def _levels(parent: IntArray) -> tuple[IntArray, IntArray, IntArray, list[list[i
     size = np.zeros(n, dtype=np.int64)
     height = np.zeros(n, dtype=np.int64)
     dsum = np.zeros(n, dtype=np.int64)
-    levels: list[list[int]] = [[] for _ in range(n)]
     if not owners:
-        return size, height, dsum, levels
+        return size, height, dsum, np.zeros(0, dtype=np.int64), np.zeros(n + 1, dtype=np.int64)
     who = np.concatenate(owners)
     lvl = np.concatenate(distance)
     cnt = np.concatenate(counts)
-    order = np.argsort(who, kind="stable")  # by member, then by level (appended level by level)
+    # by member, then by level (appended level by level, and a member with someone at level k
+    # has someone at every level above it: each list is [level 1, ..., level height], no gap)
+    order = np.argsort(who, kind="stable")
     who, lvl, cnt = who[order], lvl[order], cnt[order]
     np.add.at(size, who, cnt)
     np.add.at(dsum, who, lvl * cnt)
     np.maximum.at(height, who, lvl)
-    starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
-    ends = np.r_[starts[1:], who.size]
-    flat = cnt.tolist()
-    for member, a, b in zip(who[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
-        levels[member] = flat[a:b]
-    return size, height, dsum, levels
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(height, out=start[1:])
+    return size, height, dsum, cnt, start
 
 
 def _preorder(
@@ -169,7 +174,7 @@ def figures(f: Forest, pv: IntArray, active: int) -> Figures:
     n, periods = pv.shape
     if n and float(np.abs(pv).sum(dtype=np.float64)) >= LONG_SAFE:
         raise DownlineError("the volumes are too large to sum exactly")
-    size, height, dsum, levels = _levels(f.parent)
+    size, height, dsum, level_counts, level_start = _levels(f.parent)
     gv = pv.copy()
     act = np.zeros((n, periods), dtype=np.int64)
     maxleg = np.full((n, periods), np.iinfo(np.int64).min, dtype=np.int64)
@@ -181,4 +186,4 @@ def figures(f: Forest, pv: IntArray, active: int) -> Figures:
         np.maximum.at(maxleg, up, gv[rows])
     maxleg[size == 0] = 0
     pre = _preorder(f.ids, f.parent, size, rows_by_depth)
-    return Figures(size, height, dsum, levels, pv, gv, act, maxleg, pre)
+    return Figures(size, height, dsum, level_counts, level_start, pv, gv, act, maxleg, pre)

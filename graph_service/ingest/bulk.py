@@ -422,10 +422,10 @@ def first_load(
             with contextlib.suppress(OSError):
                 work.rmdir()  # nothing to keep (refused before anything was written)
             fcntl.flock(lock, fcntl.LOCK_UN)
-    later = tuple(f for f in rollup.FIELDS if f not in in_files)
     return _publish_loaded(
-        settings, folder, plan, placement, import_id, began, timings, step, behind, rolled, later
-    )
+        settings, folder, plan, placement, import_id, began, timings, step, behind, rolled,
+        only_levels=bool(rolled.periods),
+    )  # fmt: skip
 
 
 def _run_all(driver: Driver, database: str, queries: list[str]) -> None:
@@ -445,9 +445,12 @@ def _publish_loaded(
     step: Progress,
     behind: int,
     rolled: rollup.Computed,
-    later: tuple[str, ...],
+    *,
+    only_levels: bool,
 ) -> load.ImportSummary:
-    """Schema, rollup and the publishing transaction, on a fresh driver (the server restarted)."""
+    """Schema, rollup and the publishing transaction, on a fresh driver (the server restarted).
+    `only_levels`: the files held every figure but the levels lists (without periods the
+    per-period lists are empty too, and the whole rollup is written here)."""
     database = settings.neo4j_database
     with contextlib.closing(open_driver(settings, retry_s=settings.cli_retry_seconds)) as fresh:
         _catch_up(fresh, database, behind + 1)
@@ -474,7 +477,7 @@ def _publish_loaded(
 
                 rollup.build_from(
                     fresh, database, rolled, gen=GEN, slot=0,
-                    batch=settings.rollup_batch_rows, progress=rolling, fields=later,
+                    batch=settings.rollup_batch_rows, progress=rolling, only_levels=only_levels,
                 )  # fmt: skip
                 timings["rollup"] = time.perf_counter() - t0
                 t0 = time.perf_counter()

@@ -108,7 +108,7 @@ def test_figures_equal_the_brute_force(
             "size": int(got.size[r]),
             "height": int(got.height[r]),
             "dsum": int(got.dsum[r]),
-            "levels": got.levels[r],
+            "levels": got.levels(r),
             "pv": got.pv[r].tolist(),
             "gv": got.gv[r].tolist(),
             "act": got.act[r].tolist(),
@@ -124,15 +124,15 @@ def test_a_chain_of_1500_and_a_star_of_5000() -> None:
     forest = treesum.forest(ids, [None, *ids[:-1]], list(range(n)))
     got = treesum.figures(forest, np.ones((n, 1), dtype=np.int64), 1)
     assert got.size.tolist() == list(range(n - 1, -1, -1))
-    assert got.levels[0] == [1] * (n - 1)
-    assert got.levels[-1] == []
+    assert got.levels(0) == [1] * (n - 1)
+    assert got.levels(n - 1) == []
     assert got.gv[:, 0].tolist() == list(range(n, 0, -1))
     assert got.pre.tolist() == list(range(n))
     star = ["root"] + [f"s{i}" for i in range(5000, 0, -1)]  # listed in reverse id order
     got = treesum.figures(
         treesum.forest(star, [None] + ["root"] * 5000, [0] + [1] * 5000), np.zeros((5001, 0), np.int64), 1
     )
-    assert got.levels[0] == [5000]
+    assert got.levels(0) == [5000]
     assert got.height[0] == 1
     assert got.dsum[0] == 5000
     assert sorted(star[1:], key=lambda s: int(got.pre[star.index(s)])) == sorted(star[1:])
