@@ -67,8 +67,10 @@ class AnalyticsResult:
     orders: int
     periods: list[str]
     max_depth: int
-    rollup_s: float
+    rollup_s: float  # the second rebuild: every slot property exists, so the write overwrites
     rollup_timings: dict[str, float]
+    rollup_first_s: float  # the first rebuild after the import: may add the spare slot's properties
+    rollup_first_timings: dict[str, float]
     naive_s: float  # whole network: measured, or extrapolated from the sample
     naive_measured_s: float
     naive_distributors: int  # how many the naive query ran on
@@ -214,6 +216,12 @@ def run(
     """All measurements on the network published in `database` (see the module docstring)."""
     rng = np.random.default_rng(seed)
 
+    # twice: after a bulk load the first rebuild adds the spare slot's nine properties to every
+    # member (records allocated, not overwritten); every later rollup (an import's, a rebuild)
+    # overwrites them, and that is the one compared with the peers
+    t0 = time.perf_counter()
+    first = rollup.rebuild(driver, database, active=ACTIVE)
+    rollup_first_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     summary = rollup.rebuild(driver, database, active=ACTIVE)
     rollup_s = time.perf_counter() - t0
@@ -268,6 +276,8 @@ def run(
         max_depth=summary.max_depth,
         rollup_s=rollup_s,
         rollup_timings=summary.timings,
+        rollup_first_s=rollup_first_s,
+        rollup_first_timings=first.timings,
         naive_s=naive_s,
         naive_measured_s=naive_measured,
         naive_distributors=len(chosen),
@@ -302,6 +312,16 @@ def _latencies(measured: dict[str, Latency]) -> dict[str, str]:
     }
 
 
+def _parts(total: float, t: dict[str, float]) -> str:
+    rest = total - sum(t.values())
+    return (
+        f"read {_s(t.get('read', 0))} (2 Cypher scans side by side), numpy {_s(t.get('compute', 0))}, "
+        f"write {_s(t.get('write', 0))} (every member's figures, batches of 10,000, 2 in flight), "
+        f"network {_s(t.get('network', 0))}, frame {_s(t.get('frame', 0))}, other {_s(rest)} "
+        "(save, lease, switch)"
+    )
+
+
 def markdown(results: Sequence[AnalyticsResult]) -> list[str]:
     """The "## Analytics" section of RESULTS.md: one table per size."""
     lines = [
@@ -314,8 +334,6 @@ def markdown(results: Sequence[AnalyticsResult]) -> list[str]:
         "",
     ]
     for r in results:
-        t = r.rollup_timings
-        rest = r.rollup_s - sum(t.values())
         if r.naive_distributors < r.distributors:
             naive_how = (
                 f"extrapolated from a sample of {r.naive_distributors:,} (n / sample x "
@@ -331,17 +349,20 @@ def markdown(results: Sequence[AnalyticsResult]) -> list[str]:
             "",
             "| measure | time | detail |",
             "|---|---:|---|",
-            f"| Full rollup (ours): `rollup.rebuild` | {_s(r.rollup_s)} | read {_s(t.get('read', 0))} "
-            f"(3 Cypher scans side by side), numpy {_s(t.get('compute', 0))}, write "
-            f"{_s(t.get('write', 0))} (every member's figures, batches of 10,000, 2 in flight), "
-            f"network {_s(t.get('network', 0))}, other {_s(rest)} (save, lease, switch) |",
+            f"| Full rollup (ours): `rollup.rebuild` | {_s(r.rollup_s)} | "
+            f"{_parts(r.rollup_s, r.rollup_timings)}; the second rebuild in a row (overwrites the "
+            "spare slot, as every rollup does once both slots exist) |",
+            f"| Full rollup (ours), first after the import | {_s(r.rollup_first_s)} | "
+            f"{_parts(r.rollup_first_s, r.rollup_first_timings)}; after a bulk load this write adds "
+            "the spare slot's properties to every member |",
             f"| Naive Cypher (`benchmarks/naive_gv.cypher`, batches of {NAIVE_BATCH}) | {_s(r.naive_s)} "
             f"| {naive_how} |",
             f"| Practical limit: stream over Bolt | {_s(r.stream_s)} | edges + PV per (distributor, period), "
             f"as collected lists ({r.stream_records} records) |",
             f"| Practical limit: numpy rollup | {_s(r.compute_s)} | bottom-up by depth, `np.add.at` |",
             f"| Practical limit: total | {_s(r.practical_s)} | |",
-            f"| Rollup vs naive | {r.naive_vs_rollup:,.1f}x | naive / rollup; goal >= 20x |",
+            f"| Rollup vs naive | {r.naive_vs_rollup:,.1f}x | naive / rollup; goal >= 20x (first rebuild: "
+            f"{r.naive_s / r.rollup_first_s if r.rollup_first_s else 0:,.1f}x) |",
             f"| Rollup vs practical limit | {r.rollup_vs_practical:,.1f}x | rollup / practical; goal <= 5x |",
             f"| `distributor_stats`, 200 random distributors | {ms['stats_random']} "
             "| goal p99 < 50 ms at 1M |",
