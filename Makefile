@@ -5,13 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test test-all lint typecheck format bench soak neo4j down clean help
+.PHONY: up test test-all lint typecheck format bench soak neo4j plotly down clean help
 
 help:
 	@echo "make up     - venv, Neo4j from Maven Central, demo network, serve (prints URLs)"
 	@echo "make test   - lint, type check and the test suite against a real Neo4j"
 	@echo "make bench  - benchmarks at 10k/100k/1M, written to benchmarks/RESULTS.md"
 	@echo "make soak   - the reliability suite with many kills at random points"
+	@echo "make plotly - rebuild the dashboard's plotly.js (dashboards/plotly, from npm)"
 	@echo "make down   - stop the local Neo4j server"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -27,6 +28,11 @@ neo4j: $(STAMP)
 
 up: neo4j
 	$(BIN)/downline up
+
+# the dashboard's plotly.js: core + the trace types it draws (dashboards/plotly/index.js); the
+# built file is committed, so only a change of trace types or of plotly's version needs this
+plotly:
+	cd dashboards/plotly && npm ci --no-audit --no-fund && npm run build
 
 down: $(STAMP)
 	$(BIN)/downline db stop

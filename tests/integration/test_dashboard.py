@@ -34,6 +34,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboards import ids
+from dashboards.app import PLOTLY_JS
 from graph_service.analytics import service
 from graph_service.api import keys as keystore
 from graph_service.config import Settings
@@ -272,9 +273,17 @@ def test_the_dashboard_needs_a_key_in_its_cookie(api: str, org: dict[str, str]) 
         for flag in ("HttpOnly", "SameSite=Strict", "Path=/dashboard/"):
             assert flag in cookie
         assert http.get("/dashboard/_dash-layout").status_code == 200  # the client keeps the cookie
+        # plotly.js where dash-renderer asks for it: the dashboard's build, revalidated by ETag
+        plotly_js = "/dashboard/_dash-component-suites/plotly/package_data/plotly.min.js"
+        r = http.get(plotly_js)
+        assert r.status_code == 200
+        assert r.content == PLOTLY_JS.read_bytes()
+        assert r.headers["content-type"].startswith("text/javascript")
+        assert http.get(plotly_js, headers={"If-None-Match": r.headers["etag"]}).status_code == 304
         r = http.get("/dashboard/logout")
         assert r.status_code == 303
         assert http.get("/dashboard/_dash-layout").status_code == 401
+        assert http.get(plotly_js).status_code == 401  # behind the key like every other route
 
 
 def test_login_refuses_a_bad_key_lets_a_good_one_in_and_logout_ends_it(
@@ -319,6 +328,9 @@ def test_every_page_loads_without_console_errors(b: WebDriver, api: str, org: di
     # the KPIs can come before the charts are drawn: wait for the chart, do not race it
     top_chart = f"#{ids.OV_TOP} .main-svg"
     wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, top_chart), what="the top-by-GV chart")
+    # the page draws with the dashboard's plotly.js build (dashboards/plotly), not the full one
+    traces = b.execute_script("return Object.keys(Plotly.PlotSchema.get().traces).sort()")
+    assert traces == ["bar", "heatmap", "sankey", "scatter", "sunburst"]
     b.find_element(By.ID, "nav-explorer").click()
     wait(b, lambda d: ids_shown(d) == {"R", "Z"}, what="the roots in the explorer")
     b.find_element(By.ID, "nav-legs").click()
