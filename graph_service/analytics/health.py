@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -184,6 +185,11 @@ class Frame:
     pv: IntArray  # (members, periods): PV in ten-thousandths
     retail: IntArray  # (periods,): the retail part of the members' volume
     gen: int  # the data generation read
+
+    @cached_property
+    def position(self) -> pd.Index:
+        """Row of each id (`position.get_indexer(ids)`; -1 for an id not counted), built once."""
+        return pd.Index(self.ids, dtype=object)
 
     def column(self, period: str) -> IntArray:
         """Everyone's PV in `period` (0 in a month without orders)."""
@@ -758,12 +764,10 @@ def period_health(
     money = None
     if run_id is not None:
         earned = runs.earnings(driver, database, run_id)
-        index = {i: k for k, i in enumerate(frame.ids)}
+        at = frame.position.get_indexer(pd.Index(earned.ids, dtype=object))
+        known = at >= 0  # an earner the frame does not count (another scope) is left out
         cents = np.zeros(len(frame.ids), np.int64)
-        for i, c in zip(earned.ids, earned.cents["total"], strict=True):
-            k = index.get(i)
-            if k is not None:
-                cents[k] = c
+        cents[at[known]] = earned.cents["total"][known]
         by_level = runs.run_flows(driver, database, run_id)["by_level"] if scope_id is None else None
         money = RunMoney(run_id, earned.run.plan, cents, by_level)
     return compute(frame, period, threshold=threshold, money=money, limits=limits, scope=scope_id)
@@ -939,7 +943,10 @@ def _group_row(group: str, rank: str | None, values: IntArray, everyone: int) ->
 
 
 def disclosure_of(
-    summary: runs.RunSummary, rank_names: Sequence[str], ranks: Sequence[str | None], cents: Sequence[int]
+    summary: runs.RunSummary,
+    rank_names: Sequence[str],
+    ranks: Sequence[str | None],
+    cents: Sequence[int] | IntArray,
 ) -> Disclosure:
     """The statement from a run's earners (`ranks` and `cents` aligned); the run's other
     distributors earned 0 and hold no rank."""

@@ -1,13 +1,15 @@
 """What a worker prepares before anyone asks for it: the network-health frame (every member's
 sponsor, join month and PV per period: analytics/health.py), the one read that costs seconds at
 a million members (about 1 s from the frame the rollup packed, 9 s from a rollup without one) and
-that the health page and `/v1/health` need on their first visit.
+that the health page and `/v1/health` need on their first visit; and the earners of the newest
+commission run (compensation/runs.py keeps the last two read), which the health page with that
+run and its disclosure statement read (about 1 s at 1M on a cold page cache).
 
-A daemon thread of each API worker reads it when the worker starts and again whenever a new
-rollup is published (it looks every `every_s` seconds, a one-row read), so the first visitor
-after a start or an import finds it ready. Failures (Neo4j down, nothing imported yet) are
-logged and tried again at the next look; a request never waits for the warmer (it reads the
-frame itself when it is not ready yet).
+A daemon thread of each API worker reads them when the worker starts and again whenever a new
+rollup is published or a new run completes (it looks every `every_s` seconds: two small reads),
+so the first visitor after a start, an import or a run finds them ready. Failures (Neo4j down,
+nothing imported yet) are logged and tried again at the next look; a request never waits for
+the warmer (it reads what is not ready yet itself).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 from neo4j import Driver
 
 from graph_service.analytics import health, rollup
+from graph_service.compensation import runs
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +48,20 @@ class Warmer:
             wait = self._every_s
             try:
                 state = rollup.current(self._driver, self._database)
-                mark = (state.get("gen"), state.get("slot"), state.get("rolled_gen"), state.get("rolled_at"))
+                newest = runs.list_runs(self._driver, self._database)[:1]
+                mark = (
+                    state.get("gen"),
+                    state.get("slot"),
+                    state.get("rolled_gen"),
+                    state.get("rolled_at"),
+                    newest[0].run_id if newest else None,
+                )
                 if state.get("slot") is None or mark == self.warmed:
                     continue
                 began = time.monotonic()
                 health.load_frame(self._driver, self._database)
+                if newest:
+                    runs.earnings(self._driver, self._database, newest[0].run_id)
                 self.warmed, self.took_s = mark, time.monotonic() - began
                 log.info("health figures prepared for generation %s in %.1f s", mark[0], self.took_s)
             except Exception as exc:

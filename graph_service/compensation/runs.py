@@ -21,9 +21,11 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
+import threading
 import time
 import uuid
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -36,7 +38,7 @@ from neo4j import Driver
 from graph_service.analytics import service
 from graph_service.analytics.model import check_period
 from graph_service.compensation import flows
-from graph_service.compensation.engine import COMPONENTS, RunResult, commission_run
+from graph_service.compensation.engine import COMPONENTS, IntArray, RunResult, commission_run
 from graph_service.compensation.loader import LoadedNetwork, load_network
 from graph_service.compensation.plan import LoadedPlan, parse_plan
 from graph_service.config import get_settings
@@ -499,21 +501,44 @@ class Earnings:
     run: RunSummary
     ids: list[str]
     rank: list[str | None]
-    cents: dict[str, list[int]]  # per component and "total", aligned with ids
+    cents: dict[str, IntArray]  # per component and "total", aligned with ids (read-only)
+
+
+EARNINGS_KEPT = 2  # runs whose earners a worker keeps (a page with a run reads them twice)
+_earnings_kept: OrderedDict[tuple[str, str, str, str], Earnings] = OrderedDict()
+_earnings_lock = threading.Lock()
 
 
 def earnings(driver: Driver, database: str, run_id: str) -> Earnings:
-    """Every earner of a run (health figures, disclosure statements and exports use it)."""
+    """Every earner of a run (health figures, disclosure statements and exports use it).
+
+    A run is stored whole and never changes, so the last EARNINGS_KEPT runs read are kept, keyed
+    by the run's id, fingerprint and creation time as read from its node (a database emptied and
+    filled again cannot hand back another run's earners)."""
     node = _run_node(driver, database, run_id)
+    key = (database, run_id, str(node.get("fingerprint")), str(node.get("created_at")))
+    with _earnings_lock:
+        kept = _earnings_kept.get(key)
+        if kept is not None:
+            _earnings_kept.move_to_end(key)
+            return kept
     run = RunSummary.from_node(node)
     names: list[str] = list(node["rank_names"] or [])
     records = _query(driver, database, "earnings", read=True, run=run_id)
     ids: list[str] = []
     rank: list[str | None] = []
-    cents: dict[str, list[int]] = {c: [] for c in (*COMPONENTS, "total")}
+    sums: dict[str, list[int]] = {c: [] for c in (*COMPONENTS, "total")}
     for r in records:
         ids += r["ids"]
         rank += [names[k] if k >= 0 else None for k in r["rank"]]
-        for c in cents:
-            cents[c] += r[c]
-    return Earnings(run, ids, rank, cents)
+        for c in sums:
+            sums[c] += r[c]
+    cents = {c: np.asarray(v, dtype=np.int64) for c, v in sums.items()}
+    for column in cents.values():
+        column.flags.writeable = False  # shared by every caller
+    found = Earnings(run, ids, rank, cents)
+    with _earnings_lock:
+        _earnings_kept[key] = found
+        while len(_earnings_kept) > EARNINGS_KEPT:
+            _earnings_kept.popitem(last=False)
+    return found

@@ -271,8 +271,37 @@ def test_workers_prepare_the_frame_at_start_and_after_each_publish(
         assert second[0] > first[0]  # a newer generation, prepared without anyone asking
         frames = [f for f in health._FRAMES.values() if f.gen == second[0]]
         assert [sorted(f.ids) for f in frames] == [["A", "B", "R"]]
+        # a new run: its earners are read and kept for the health page and the disclosure
+        runs._earnings_kept.clear()
+        run = runs.run_commissions(
+            driver, db, plan_of({"name": "u", "unilevel": {"rates": [D("0.1")]}}), "2026-10"
+        )
+        third = _wait(lambda: warmer.warmed if warmer.warmed[-1] == run.run_id else None)
+        assert third[:4] == second[:4]
+        assert [k[1] for k in runs._earnings_kept] == [run.run_id]
+        assert next(iter(runs._earnings_kept.values())).run.run_id == run.run_id
     finally:
         warmer.close()
+
+
+def test_kept_earnings_are_the_runs_own(driver: Driver, settings: Settings) -> None:
+    """Two runs read in turn give each its own earners; a kept one is shared, so read-only."""
+    db = settings.neo4j_database
+    orders = [Order("o1", "A", date(2026, 1, 3), D(120)), Order("o2", "R", date(2026, 1, 4), D(100))]
+    load(driver, db, [Member("R", None), Member("A", "R")], orders)
+    one = runs.run_commissions(
+        driver, db, plan_of({"name": "u", "unilevel": {"rates": [D("0.1")]}}), "2026-01"
+    )
+    two = runs.run_commissions(
+        driver, db, plan_of({"name": "v", "unilevel": {"rates": [D("0.2")]}}), "2026-01"
+    )
+    for _ in range(2):  # read, then kept: R earns 10% (20%) of A's 120 PV
+        assert runs.earnings(driver, db, one.run_id).cents["total"].tolist() == [1200]
+        assert runs.earnings(driver, db, two.run_id).cents["total"].tolist() == [2400]
+    assert runs.earnings(driver, db, one.run_id) is runs.earnings(driver, db, one.run_id)
+    kept = runs.earnings(driver, db, one.run_id)
+    with pytest.raises(ValueError, match="read-only"):
+        kept.cents["total"][0] = 0
 
 
 def _wait(probe: Any, timeout: float = 60) -> Any:
