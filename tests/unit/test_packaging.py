@@ -51,6 +51,7 @@ def test_wheel_ships_cypher_files(tmp_path: Path) -> None:
         assert "graph_service/cypher/" + path.relative_to(REPO / "cypher").as_posix() in names
     assert "graph_service/db/maven/pom.xml" in names
     assert "graph_service/db/maven/apoc/pom.xml" in names
+    assert "dashboards/plotly/plotly.min.js" in names  # the dashboard's plotly.js build
 
 
 def test_compose_is_in_step_with_the_local_server() -> None:
