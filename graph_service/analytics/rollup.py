@@ -179,8 +179,7 @@ def build_from(
     )
     timings["compute"] = done.seconds
     t0 = time.perf_counter()
-    query = cypher("rollup/write_levels" if only_levels else "rollup/write")
-    _write(driver, database, query, forest.ids, figures, slot, batch, step)
+    _write(driver, database, forest.ids, figures, slot, batch, step, only_levels=only_levels)
     timings["write"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     stats = network_figures(forest, figures, periods, done.volume_rows, active, joined)
@@ -213,20 +212,27 @@ def _write_part(tx: ManagedTransaction, /, **params: Any) -> None:
     tx.run(cypher("rollup/frame_write"), params).consume()
 
 
-def _columns(ids: list[str], f: treesum.Figures, slot: int, start: int, stop: int) -> dict[str, Any]:
-    """The parameters of cypher/rollup/write.cypher (and write_levels) for members [start, stop):
-    a flat list per figure."""
+def _columns(
+    ids: list[str], f: treesum.Figures, slot: int, start: int, stop: int, *, only_levels: bool = False
+) -> dict[str, Any]:
+    """The parameters of cypher/rollup/write.cypher (`only_levels`: of write_levels.cypher) for
+    members [start, stop): a flat list per figure."""
     lo, hi = f.level_start[start], f.level_start[stop]
-    return {
+    levels = {
         "slot": slot,
-        "periods": f.pv.shape[1],
         "ids": ids[start:stop],
+        "levels": f.level_counts[lo:hi].tolist(),
+        "level_start": (f.level_start[start : stop + 1] - lo).tolist(),
+    }
+    if only_levels:
+        return levels
+    return {
+        **levels,
+        "periods": f.pv.shape[1],
         "size": f.size[start:stop].tolist(),
         "height": f.height[start:stop].tolist(),
         "dsum": f.dsum[start:stop].tolist(),
         "pre": f.pre[start:stop].tolist(),
-        "levels": f.level_counts[lo:hi].tolist(),
-        "level_start": (f.level_start[start : stop + 1] - lo).tolist(),
         **{name: getattr(f, name)[start:stop].ravel().tolist() for name in ("pv", "gv", "act", "maxleg")},
     }
 
@@ -234,15 +240,17 @@ def _columns(ids: list[str], f: treesum.Figures, slot: int, start: int, stop: in
 def _write(
     driver: Driver,
     database: str,
-    query: str,
     ids: list[str],
     f: treesum.Figures,
     slot: int,
     batch: int,
     step: Progress,
+    *,
+    only_levels: bool = False,
 ) -> None:
-    """Write every member's figures with `query` in committed batches, two in flight while the
-    next is built."""
+    """Write every member's figures (`only_levels`: their levels lists) in committed batches, two
+    in flight while the next is built."""
+    query = cypher("rollup/write_levels" if only_levels else "rollup/write")
     total = len(ids)
 
     def write(params: dict[str, Any]) -> None:
@@ -252,7 +260,7 @@ def _write(
     def batches() -> Iterator[tuple[int, dict[str, Any]]]:
         for start in range(0, total, batch):
             stop = min(start + batch, total)
-            yield stop, _columns(ids, f, slot, start, stop)
+            yield stop, _columns(ids, f, slot, start, stop, only_levels=only_levels)
 
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
         pending: list[tuple[int, Future[None]]] = []

@@ -6,7 +6,7 @@ commission run (compensation/runs.py keeps the last two read), which the health 
 run and its disclosure statement read (about 1 s at 1M on a cold page cache).
 
 A daemon thread of each API worker reads them when the worker starts and again whenever a new
-rollup is published or a new run completes (it looks every `every_s` seconds: two small reads),
+rollup is published or a new run completes (it looks every `every_s` seconds: two one-row reads),
 so the first visitor after a start, an import or a run finds them ready. Failures (Neo4j down,
 nothing imported yet) are logged and tried again at the next look; a request never waits for
 the warmer (it reads what is not ready yet itself).
@@ -34,6 +34,7 @@ class Warmer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="downline-warmup", daemon=True)
         self.warmed: tuple[object, ...] | None = None  # the rollup last prepared for
+        self.warmed_run: str | None = None  # the run whose earners were last read
         self.took_s: float | None = None  # how long that took
 
     def start(self) -> None:
@@ -48,21 +49,15 @@ class Warmer:
             wait = self._every_s
             try:
                 state = rollup.current(self._driver, self._database)
-                newest = runs.list_runs(self._driver, self._database)[:1]
-                mark = (
-                    state.get("gen"),
-                    state.get("slot"),
-                    state.get("rolled_gen"),
-                    state.get("rolled_at"),
-                    newest[0].run_id if newest else None,
-                )
-                if state.get("slot") is None or mark == self.warmed:
-                    continue
-                began = time.monotonic()
-                health.load_frame(self._driver, self._database)
-                if newest:
-                    runs.earnings(self._driver, self._database, newest[0].run_id)
-                self.warmed, self.took_s = mark, time.monotonic() - began
-                log.info("health figures prepared for generation %s in %.1f s", mark[0], self.took_s)
+                mark = (state.get("gen"), state.get("slot"), state.get("rolled_gen"), state.get("rolled_at"))
+                if state.get("slot") is not None and mark != self.warmed:
+                    began = time.monotonic()
+                    health.load_frame(self._driver, self._database)
+                    self.warmed, self.took_s = mark, time.monotonic() - began
+                    log.info("health figures prepared for generation %s in %.1f s", mark[0], self.took_s)
+                newest = runs.newest_run_id(self._driver, self._database)
+                if newest is not None and newest != self.warmed_run:
+                    runs.earnings(self._driver, self._database, newest)
+                    self.warmed_run = newest
             except Exception as exc:
                 log.info("could not prepare the health figures yet: %s", exc)

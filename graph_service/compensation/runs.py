@@ -26,10 +26,11 @@ import time
 import uuid
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -398,6 +399,12 @@ def sweep_abandoned(driver: Driver, database: str, stale_seconds: float) -> list
 # -- reading ---------------------------------------------------------------------------------------
 
 
+def newest_run_id(driver: Driver, database: str) -> str | None:
+    """The id of the newest complete run, None before the first."""
+    records = _query(driver, database, "newest_run", read=True)
+    return str(records[0]["run_id"]) if records else None
+
+
 def list_runs(driver: Driver, database: str) -> list[RunSummary]:
     records = _query(driver, database, "runs", read=True)
     return [RunSummary.from_node(r["run"]) for r in records]
@@ -499,9 +506,10 @@ class Earnings:
     """Every earner of a run with sums in cents; members not listed earned 0 and hold no rank."""
 
     run: RunSummary
-    ids: list[str]
-    rank: list[str | None]
-    cents: dict[str, IntArray]  # per component and "total", aligned with ids (read-only)
+    ids: tuple[str, ...]
+    rank: tuple[str | None, ...]
+    cents: Mapping[str, IntArray]  # per component and "total", aligned with ids
+    # all read-only: earnings() hands the same object to every caller of the worker
 
 
 EARNINGS_KEPT = 2  # runs whose earners a worker keeps (a page with a run reads them twice)
@@ -536,7 +544,7 @@ def earnings(driver: Driver, database: str, run_id: str) -> Earnings:
     cents = {c: np.asarray(v, dtype=np.int64) for c, v in sums.items()}
     for column in cents.values():
         column.flags.writeable = False  # shared by every caller
-    found = Earnings(run, ids, rank, cents)
+    found = Earnings(run, tuple(ids), tuple(rank), MappingProxyType(cents))
     with _earnings_lock:
         _earnings_kept[key] = found
         while len(_earnings_kept) > EARNINGS_KEPT:

@@ -276,8 +276,8 @@ def test_workers_prepare_the_frame_at_start_and_after_each_publish(
         run = runs.run_commissions(
             driver, db, plan_of({"name": "u", "unilevel": {"rates": [D("0.1")]}}), "2026-10"
         )
-        third = _wait(lambda: warmer.warmed if warmer.warmed[-1] == run.run_id else None)
-        assert third[:4] == second[:4]
+        _wait(lambda: warmer.warmed_run if warmer.warmed_run == run.run_id else None)
+        assert warmer.warmed == second  # the same rollup: the frame is not read again
         assert [k[1] for k in runs._earnings_kept] == [run.run_id]
         assert next(iter(runs._earnings_kept.values())).run.run_id == run.run_id
     finally:
@@ -302,6 +302,10 @@ def test_kept_earnings_are_the_runs_own(driver: Driver, settings: Settings) -> N
     kept = runs.earnings(driver, db, one.run_id)
     with pytest.raises(ValueError, match="read-only"):
         kept.cents["total"][0] = 0
+    with pytest.raises(TypeError):
+        kept.cents["total"] = kept.cents["unilevel"]  # type: ignore[index]
+    assert isinstance(kept.ids, tuple)
+    assert isinstance(kept.rank, tuple)
 
 
 def _wait(probe: Any, timeout: float = 60) -> Any:
