@@ -7,9 +7,10 @@ run and its disclosure statement read (about 1 s at 1M on a cold page cache).
 
 A daemon thread of each API worker reads them when the worker starts and again whenever a new
 rollup is published or a new run completes (it looks every `every_s` seconds: two one-row reads),
-so the first visitor after a start, an import or a run finds them ready. Failures (Neo4j down,
-nothing imported yet) are logged and tried again at the next look; a request never waits for
-the warmer (it reads what is not ready yet itself).
+so the first visitor after a start, an import or a run finds them ready. `ready` is set once the
+first look has prepared everything (GET /healthz says `warm`: a readiness probe can wait for
+it). Failures (Neo4j down, nothing imported yet) are logged and tried again at the next look; a
+request never waits for the warmer (it reads what is not ready yet itself).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Warmer:
         self._thread = threading.Thread(target=self._run, name="downline-warmup", daemon=True)
         self.warmed: tuple[object, ...] | None = None  # the rollup last prepared for
         self.warmed_run: str | None = None  # the run whose earners were last read
+        self.ready = threading.Event()  # set once a look has found everything prepared
         self.took_s: float | None = None  # how long that took
 
     def start(self) -> None:
@@ -59,5 +61,6 @@ class Warmer:
                 if newest is not None and newest != self.warmed_run:
                     runs.earnings(self._driver, self._database, newest)
                     self.warmed_run = newest
+                self.ready.set()
             except Exception as exc:
                 log.info("could not prepare the health figures yet: %s", exc)

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired, TransientError
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph_service import __version__
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.breaker = Breaker(app.state.driver)
         app.state.limiter = RateLimiter(settings.expensive_per_minute)
         warmer = Warmer(app.state.driver, settings.neo4j_database)
+        app.state.warmer = warmer if settings.warm_up else None
         if settings.warm_up:
             warmer.start()
         try:
@@ -143,18 +144,24 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     neo4j: bool
     version: str
+    warm: bool = Field(
+        description="this worker has prepared what it reads ahead at start (the health frame, the "
+        "newest run's earners: analytics/warmup.py); always true with DOWNLINE_WARM_UP=false"
+    )
 
 
 def _routes(app: FastAPI) -> None:
     @app.get("/healthz", response_model=Health, tags=["service"], responses={503: {"model": Health}})
     def healthz(request: Request) -> Any:
-        """Liveness and whether Neo4j answers (no key needed, no data)."""
+        """Liveness, whether Neo4j answers and whether this worker is warm (no key needed, no data)."""
         try:
             request.app.state.driver.verify_connectivity()
             ok = True
         except Exception:
             ok = False
-        body = Health(status="ok" if ok else "degraded", neo4j=ok, version=__version__)
+        warmer = request.app.state.warmer
+        warm = warmer is None or warmer.ready.is_set()
+        body = Health(status="ok" if ok else "degraded", neo4j=ok, version=__version__, warm=warm)
         return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
 
     @app.get("/v1/periods", response_model=list[str], tags=["network"])

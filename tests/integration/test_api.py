@@ -88,6 +88,15 @@ def test_every_route_but_the_open_ones_needs_a_valid_key(api: str, net: dict[str
     assert _get(api, "/openapi.json", None).status_code == 200
 
 
+def test_healthz_says_when_the_worker_is_warm(api: str, net: dict[str, str]) -> None:
+    """The worker prepares the health frame at start (analytics/warmup.py); /healthz says when."""
+    deadline = time.monotonic() + 60
+    while not (body := _get(api, "/healthz", None).json())["warm"]:
+        assert time.monotonic() < deadline, "the worker never got warm"
+        time.sleep(0.2)
+    assert body["status"] == "ok"
+
+
 def test_stats_answers_the_contract_shape(api: str, net: dict[str, str], cli_env: dict[str, str]) -> None:
     r = _get(api, "/v1/distributors/R/stats", net["viewer"], period="2026-10")
     assert r.status_code == 200
