@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from neo4j import Driver, ManagedTransaction
 
 from graph_service.analytics import frameblob, treesum
@@ -141,8 +140,7 @@ def compute(inputs: Inputs, active: int) -> Computed:
     forest = treesum.forest(inputs.ids, inputs.sponsors, inputs.depths)
     joined = frameblob.month_codes(inputs.joined)
     periods = [str(r["period"]) for r in inputs.volume_rows]
-    index = pd.Index(forest.ids, dtype=object)
-    pv = treesum.volumes(index, len(forest.ids), [(r["ids"], r["pvs"]) for r in inputs.volume_rows])
+    pv = treesum.volumes(forest.index, len(forest.ids), [(r["ids"], r["pvs"]) for r in inputs.volume_rows])
     figures = treesum.figures(forest, pv, active)
     return Computed(forest, figures, joined, periods, inputs.volume_rows, active, time.perf_counter() - t0)
 

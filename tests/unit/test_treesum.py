@@ -164,3 +164,13 @@ def test_sums_that_could_overflow_are_refused() -> None:
     forest = treesum.forest(["a", "b"], [None, "a"], [0, 1])
     with pytest.raises(treesum.DownlineError, match="too large"):
         treesum.figures(forest, np.full((2, 1), 2**62, dtype=np.int64), 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=5), unique=True, max_size=40))
+def test_ids_sort_by_code_point_as_python_sorts_them(ids: list[str]) -> None:
+    """Also ids with NULs (numpy's fixed-width strings would drop a trailing one) and outside
+    the BMP."""
+    got = treesum._by_code_point(ids).tolist()
+    assert got == sorted(range(len(ids)), key=ids.__getitem__)
+    assert treesum._by_code_point(["a\x00", "a", "\x00"]).tolist() == [2, 1, 0]
