@@ -110,13 +110,19 @@ def read_inputs(driver: Driver, database: str, gen: int) -> Inputs:
     """The inputs of generation `gen` from Neo4j: two scans, run side by side (the server answers
     each on its own thread)."""
 
-    def read(name: str) -> list[dict[str, Any]]:
+    records, _, _ = driver.execute_query(cypher("rollup/newer"), gen=gen, database_=database)
+    newer = records[0]
+
+    def read(name: str, everyone: bool) -> list[dict[str, Any]]:
         with driver.session(database=database) as session:
             # dict(), not Record.data(): data() walks every element of the million-long lists
-            return [dict(r) for r in session.run(cypher(name), gen=gen)]
+            return [dict(r) for r in session.run(cypher(name), gen=gen, all=everyone)]
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        reads = [pool.submit(read, name) for name in ("rollup/forest", "rollup/volumes")]
+        reads = [
+            pool.submit(read, "rollup/forest", not newer["distributors"]),
+            pool.submit(read, "rollup/volumes", not newer["orders"]),
+        ]
         shape, volume_rows = (future.result() for future in reads)
     row = shape[0]
     return Inputs(row["ids"], row["sponsors"], row["depths"], row["joined"], volume_rows)
