@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -185,11 +184,23 @@ class Frame:
     pv: IntArray  # (members, periods): PV in ten-thousandths
     retail: IntArray  # (periods,): the retail part of the members' volume
     gen: int  # the data generation read
+    _earner_rows: dict[tuple[str, str], IntArray] = field(default_factory=dict, repr=False)
 
-    @cached_property
-    def position(self) -> pd.Index:
-        """Row of each id (`position.get_indexer(ids)`; -1 for an id not counted), built once."""
-        return pd.Index(self.ids, dtype=object)
+    def earned_cents(self, earned: runs.Earnings) -> IntArray:
+        """Everyone's total from a run (0 for members who earned nothing; earners this frame
+        does not count are left out). The rows of a run's earners are kept with the frame (a
+        ~1 MB array per run), not an index of a million ids: placing them hashes every id once."""
+        key = (earned.run.run_id, earned.run.fingerprint)
+        rows = self._earner_rows.get(key)
+        if rows is None:
+            rows = pd.Index(self.ids, dtype=object).get_indexer(pd.Index(earned.ids, dtype=object))
+            self._earner_rows[key] = rows
+            while len(self._earner_rows) > runs.EARNINGS_KEPT:
+                self._earner_rows.pop(next(iter(self._earner_rows)))
+        known = rows >= 0
+        cents = np.zeros(len(self.ids), np.int64)
+        cents[rows[known]] = earned.cents["total"][known]
+        return cents
 
     def column(self, period: str) -> IntArray:
         """Everyone's PV in `period` (0 in a month without orders)."""
@@ -764,10 +775,7 @@ def period_health(
     money = None
     if run_id is not None:
         earned = runs.earnings(driver, database, run_id)
-        at = frame.position.get_indexer(pd.Index(earned.ids, dtype=object))
-        known = at >= 0  # an earner the frame does not count (another scope) is left out
-        cents = np.zeros(len(frame.ids), np.int64)
-        cents[at[known]] = earned.cents["total"][known]
+        cents = frame.earned_cents(earned)
         by_level = runs.run_flows(driver, database, run_id)["by_level"] if scope_id is None else None
         money = RunMoney(run_id, earned.run.plan, cents, by_level)
     return compute(frame, period, threshold=threshold, money=money, limits=limits, scope=scope_id)

@@ -2,8 +2,9 @@
 sponsor, join month and PV per period: analytics/health.py), the one read that costs seconds at
 a million members (about 1 s from the frame the rollup packed, 9 s from a rollup without one) and
 that the health page and `/v1/health` need on their first visit; and the earners of the newest
-commission run (compensation/runs.py keeps the last two read), which the health page with that
-run and its disclosure statement read (about 1 s at 1M on a cold page cache).
+commission run (compensation/runs.py keeps the last two read) placed on that frame, which the
+health page with that run and its disclosure statement read (about 1.5 s at 1M on a cold page
+cache).
 
 A daemon thread of each API worker reads them when the worker starts and again whenever a new
 rollup is published or a new run completes (it looks every `every_s` seconds: two one-row reads),
@@ -59,7 +60,9 @@ class Warmer:
                     log.info("health figures prepared for generation %s in %.1f s", mark[0], self.took_s)
                 newest = runs.newest_run_id(self._driver, self._database)
                 if newest is not None and newest != self.warmed_run:
-                    runs.earnings(self._driver, self._database, newest)
+                    earned = runs.earnings(self._driver, self._database, newest)
+                    if earned.run.data_gen == state.get("gen"):  # the frame just prepared
+                        health.load_frame(self._driver, self._database).earned_cents(earned)
                     self.warmed_run = newest
                 self.ready.set()
             except Exception as exc:

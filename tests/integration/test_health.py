@@ -279,6 +279,7 @@ def test_workers_prepare_the_frame_at_start_and_after_each_publish(
         _wait(lambda: warmer.warmed_run if warmer.warmed_run == run.run_id else None)
         assert warmer.warmed == second  # the same rollup: the frame is not read again
         assert [k[1] for k in runs._earnings_kept] == [run.run_id]
+        assert (run.run_id, run.fingerprint) in health.load_frame(driver, db)._earner_rows  # placed
         assert next(iter(runs._earnings_kept.values())).run.run_id == run.run_id
     finally:
         warmer.close()
