@@ -13,6 +13,7 @@ figures use, 1.4 MB instead of 4.8 (see dashboards/plotly/index.js).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import flask
 from dash import Input, Output, dcc, html
 from neo4j import Driver
 
-from dashboards import auth, ids
+from dashboards import auth, figures, ids
 from dashboards.pages import explorer, flows, health, legs, overview, workbench
 from dashboards.pages.common import relative
 from graph_service.api.deps import RateLimiter
@@ -172,4 +173,6 @@ def create_dash(
 
     for page in PAGES:
         page.register(app)
+    if settings.warm_up:  # plotly's validators built before the first Overview (figures.warm_up)
+        threading.Thread(target=figures.warm_up, name="downline-figures-warm-up", daemon=True).start()
     return app

@@ -77,6 +77,22 @@ def trend(history: pd.DataFrame) -> go.Figure:
     )
 
 
+def warm_up() -> list[str]:
+    """Each Overview figure drawn and serialised once from a made-up row: plotly builds its
+    property validators on first use (0.1-0.2 s), which the first visitor after a worker starts
+    would otherwise wait for (dashboards/app.py runs this in the background at start)."""
+    from plotly.io.json import to_json_plotly
+
+    drawn = [
+        trend(pd.DataFrame({"period": ["2026-01"], "volume": [1.0], "active": [1], "members": [1]})),
+        growth(pd.DataFrame({"month": ["2026-01"], "new_distributors": [1]})),
+        depth_histogram(pd.DataFrame({"depth": [0], "distributors": [1]})),
+        frontline_histogram(pd.DataFrame({"frontline": [1], "distributors": [1]})),
+        top_by_gv(pd.DataFrame({"id": ["x"], "name": ["x"], "gv": [1.0], "pv": [1.0], "downline_size": [0]})),
+    ]
+    return [to_json_plotly(fig) for fig in drawn]
+
+
 def growth(joins: pd.DataFrame) -> go.Figure:
     """New members per month. Columns: month, new_distributors."""
     title = "New members per month"

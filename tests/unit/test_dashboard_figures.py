@@ -3,6 +3,7 @@ browser (what each draws, empty inputs, and the explorer's elements round trip).
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pandas as pd
@@ -359,3 +360,11 @@ def test_health_figures() -> None:
     (heat,) = figures.cohort_retention(cohorts).data
     assert list(heat.y) == ["2026-09 (4)"]
     assert list(heat.text[0]) == ["50%", "", "", ""]  # not in the data yet: blank, not 0%
+
+
+def test_warm_up_draws_each_overview_figure_with_data() -> None:
+    drawn = [json.loads(text) for text in figures.warm_up()]
+    assert len(drawn) == 5
+    for fig in drawn:
+        assert fig["data"], fig["layout"].get("title")  # a trace each, not the "nothing yet" figure
+        assert not fig["layout"].get("annotations")
