@@ -5,7 +5,8 @@
 // Returns one row (none for an unknown id or an empty database): slot (null before any rollup),
 //         rollup_active (the rollup's active threshold), period (null when no period has orders),
 //         id, name, sponsor_id, depth, pv, gv, act, size, height, dsum, levels,
-//         legs [[id, gv, size]] (volumes in ten-thousandths; see cypher/rollup/write.cypher).
+//         legs [[id, gv, size]] (volumes in ten-thousandths; see cypher/rollup/write.cypher;
+//         levels [] for a member without downline, which stores none).
 // Index: constraint distributor_id, constraint publication_id, constraint rollup_slot.
 MATCH (p:Publication {id: 1})
 OPTIONAL MATCH (r:Rollup {slot: p.slot})
@@ -24,4 +25,4 @@ RETURN p.slot AS slot, r.active AS rollup_active, period,
        CASE WHEN i < 0 THEN 0 ELSE d[s + 'pv'][i] END AS pv,
        CASE WHEN i < 0 THEN 0 ELSE d[s + 'gv'][i] END AS gv,
        CASE WHEN i < 0 THEN null ELSE d[s + 'act'][i] END AS act,
-       d[s + 'size'] AS size, d[s + 'height'] AS height, d[s + 'dsum'] AS dsum, d[s + 'levels'] AS levels, legs
+       d[s + 'size'] AS size, d[s + 'height'] AS height, d[s + 'dsum'] AS dsum, coalesce(d[s + 'levels'], []) AS levels, legs

@@ -1,4 +1,5 @@
-// Removes the node the bulk load's catch-up transactions wrote (import/bulk_mark.cypher).
+// Removes the nodes the bulk load's catch-up transactions wrote (import/bulk_mark.cypher): one
+// a transaction, tens of thousands at most.
 // Parameters: none.
 MATCH (m:BulkMark)
 DELETE m

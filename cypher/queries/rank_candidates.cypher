@@ -23,7 +23,7 @@ WITH d,
 WHERE toFloat(gv) / 10000.0 >= $min_gv AND toFloat(pv) / 10000.0 >= $min_pv
 RETURN d.id AS id, d.name AS name, toFloat(pv) / 10000.0 AS pv, toFloat(gv) / 10000.0 AS gv,
        coalesce(d[$k.levels][0], 0) AS frontline, d[$k.size] AS downline_size,
-       CASE WHEN size(d[$k.levels]) = 0 OR gv - pv = 0 THEN 0.0
+       CASE WHEN d[$k.levels] IS NULL OR gv - pv = 0 THEN 0.0
             ELSE toFloat(maxleg) / toFloat(gv - pv) END AS strongest_leg_share
 ORDER BY gv DESC, id
 LIMIT $limit

@@ -7,7 +7,9 @@
 //   $size[i]    downline size               $height[i]  max_depth (0 without downline)
 //   $dsum[i]    sum of downline levels      $pre[i]     position in depth-first order (siblings
 //                                                       by id): the downline is (pre, pre + size]
-//   $levels[$level_start[i] .. $level_start[i + 1]]   head-count per level [level 1, level 2, ...]
+//   $levels[$level_start[i] .. $level_start[i + 1]]   head-count per level [level 1, level 2, ...];
+//       none is stored for a member without downline (no levels property: readers take [])
+//       -- as a bulk load's files give it, where an empty list cannot be written
 //   $pv, $gv, $act, $maxleg [i * $periods .. (i + 1) * $periods]   per period, aligned to the
 //       rollup's periods: PV, GV, active downline count, largest leg volume (0 without legs)
 //       -- volumes in ten-thousandths
@@ -16,7 +18,8 @@ UNWIND range(0, size($ids) - 1) AS i
 MATCH (d:Distributor {id: $ids[i]})
 WITH d, i, i * $periods AS j
 WITH d, $size[i] AS size, $height[i] AS height, $dsum[i] AS dsum, $pre[i] AS pre,
-     $levels[$level_start[i]..$level_start[i + 1]] AS levels,
+     CASE $level_start[i] WHEN $level_start[i + 1] THEN null
+       ELSE $levels[$level_start[i]..$level_start[i + 1]] END AS levels,
      $pv[j..j + $periods] AS pv, $gv[j..j + $periods] AS gv, $act[j..j + $periods] AS act,
      $maxleg[j..j + $periods] AS maxleg
 SET d += CASE $slot

@@ -162,11 +162,11 @@ def build_from(
     progress: Progress | None = None,
     began: float | None = None,
     timings: dict[str, float] | None = None,
-    only_levels: bool = False,
+    in_store: bool = False,
 ) -> RollupSummary:
     """The rest of `build` once computed (a bulk load computes before Neo4j has the data): write
-    the slot's figures (`only_levels`: just the levels lists; a bulk load wrote the others with
-    the nodes), pack the frame, save the Rollup node."""
+    the slot's figures (unless `in_store`: a bulk load wrote them with the nodes), pack the frame,
+    save the Rollup node."""
     began = time.perf_counter() if began is None else began
     timings = {} if timings is None else timings
 
@@ -182,9 +182,10 @@ def build_from(
         done.active,
     )
     timings["compute"] = done.seconds
-    t0 = time.perf_counter()
-    _write(driver, database, forest.ids, figures, slot, batch, step, only_levels=only_levels)
-    timings["write"] = time.perf_counter() - t0
+    if not in_store:
+        t0 = time.perf_counter()
+        _write(driver, database, forest.ids, figures, slot, batch, step)
+        timings["write"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     stats = network_figures(forest, figures, periods, done.volume_rows, active, joined)
     timings["network"] = time.perf_counter() - t0
@@ -216,22 +217,15 @@ def _write_part(tx: ManagedTransaction, /, **params: Any) -> None:
     tx.run(cypher("rollup/frame_write"), params).consume()
 
 
-def _columns(
-    ids: list[str], f: treesum.Figures, slot: int, start: int, stop: int, *, only_levels: bool = False
-) -> dict[str, Any]:
-    """The parameters of cypher/rollup/write.cypher (`only_levels`: of write_levels.cypher) for
-    members [start, stop): a flat list per figure."""
+def _columns(ids: list[str], f: treesum.Figures, slot: int, start: int, stop: int) -> dict[str, Any]:
+    """The parameters of cypher/rollup/write.cypher for members [start, stop): a flat list per
+    figure."""
     lo, hi = f.level_start[start], f.level_start[stop]
-    levels = {
+    return {
         "slot": slot,
         "ids": ids[start:stop],
         "levels": f.level_counts[lo:hi].tolist(),
         "level_start": (f.level_start[start : stop + 1] - lo).tolist(),
-    }
-    if only_levels:
-        return levels
-    return {
-        **levels,
         "periods": f.pv.shape[1],
         "size": f.size[start:stop].tolist(),
         "height": f.height[start:stop].tolist(),
@@ -249,12 +243,9 @@ def _write(
     slot: int,
     batch: int,
     step: Progress,
-    *,
-    only_levels: bool = False,
 ) -> None:
-    """Write every member's figures (`only_levels`: their levels lists) in committed batches, two
-    in flight while the next is built."""
-    query = cypher("rollup/write_levels" if only_levels else "rollup/write")
+    """Write every member's figures in committed batches, two in flight while the next is built."""
+    query = cypher("rollup/write")
     total = len(ids)
 
     def write(params: dict[str, Any]) -> None:
@@ -264,7 +255,7 @@ def _write(
     def batches() -> Iterator[tuple[int, dict[str, Any]]]:
         for start in range(0, total, batch):
             stop = min(start + batch, total)
-            yield stop, _columns(ids, f, slot, start, stop, only_levels=only_levels)
+            yield stop, _columns(ids, f, slot, start, stop)
 
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
         pending: list[tuple[int, Future[None]]] = []

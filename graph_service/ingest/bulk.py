@@ -11,14 +11,16 @@ one `downline db` manages, and the import is big enough (DOWNLINE_BULK_IMPORT_MI
    (any problem ends here, nothing written), and computes the rollup from the plan in memory;
 2. stops the server and meanwhile writes the new nodes and links as the importer's CSV files (the
    same properties and links as import/create_*.cypher, all under generation 1, with the rollup's
-   figures of slot 0 but the lists that may be empty, which the importer cannot write);
+   figures of slot 0: all of them when the orders have periods (a member without downline has
+   no levels list, as cypher/rollup/write.cypher stores it; the importer cannot write an empty
+   list), else all but the per-period lists;
 3. runs the importer into a separate data folder and swaps the new store in place of the empty
    one (a crash leaves the empty store or the whole new one: the server creates an empty
    database when the folder is missing), then starts the server again;
-4. creates the member id constraint, writes the remaining rollup figures while the rest of the
-   schema fills, and publishes in one transaction, as the transactional import does after its
-   staging: until then readers see nothing (no Publication) and the next import sweeps the
-   unpublished rows.
+4. creates the member id constraint, writes the remaining rollup figures (if any) and the
+   rollup's frame while the rest of the schema fills, and publishes in one transaction, as the
+   transactional import does after its staging: until then readers see nothing (no
+   Publication) and the next import sweeps the unpublished rows.
 
 The API and other clients of the server get 503s while it is stopped (tens of seconds at 1M).
 """
@@ -176,6 +178,13 @@ def write_files(
     people["import_id"] = pa.array([import_id] * count, type=pa.string())
     people["gen:long"] = pa.array(np.full(count, GEN, dtype=np.int64))
     names = rollup.keys(0)
+    f = rolled.figures  # levels: "a;b;c", none for a member without downline (as write.cypher)
+    levels = pa.LargeListArray.from_arrays(
+        pa.array(f.level_start, type=pa.int64()), pa.array(f.level_counts, type=pa.int64()).cast(pa.string())
+    )
+    empty = pa.array(np.diff(f.level_start) == 0)
+    joined = pc.binary_join(levels, ";")
+    people[f"{names['levels']}:long[]"] = pc.if_else(empty, pa.scalar(None, pa.string()), joined)
     for name in fields:  # rolled.forest is in the same order as `column` (see rollup_inputs)
         values = getattr(rolled.figures, name)
         if values.ndim == 1:
@@ -323,8 +332,7 @@ def _catch_up(driver: Driver, database: str, transactions: int) -> None:
     if transactions <= 0:
         return
     with driver.session(database=database) as session:
-        for i in range(transactions):
-            session.run(cypher("import/bulk_mark"), i=i).consume()
+        session.run(cypher("import/bulk_mark"), transactions=transactions).consume()
         session.run(cypher("import/bulk_unmark")).consume()
 
 
@@ -392,9 +400,8 @@ def first_load(
                     column = people_columns(plan, placement, staged)
                     orders = plan.orders.arrow()  # read by both: the rollup and the files
                     rolled = rollup.compute(rollup_inputs(column, orders), active_pv)
-                    # the rollup's figures go in with the nodes, but for the lists that may be
-                    # empty (the importer cannot write an empty list): levels, and the per period
-                    # lists when there are no periods
+                    # the rollup's figures go in with the nodes, but for the per period lists
+                    # when there are no periods (the importer cannot write an empty list)
                     in_files = SCALARS + (() if not rolled.periods else PER_PERIOD)
                     sources = write_files(work / "csv", column, orders, staged, import_id, rolled, in_files)
                     del column
@@ -424,7 +431,7 @@ def first_load(
             fcntl.flock(lock, fcntl.LOCK_UN)
     return _publish_loaded(
         settings, folder, plan, placement, import_id, began, timings, step, behind, rolled,
-        only_levels=bool(rolled.periods),
+        in_store=bool(rolled.periods),
     )  # fmt: skip
 
 
@@ -446,14 +453,16 @@ def _publish_loaded(
     behind: int,
     rolled: rollup.Computed,
     *,
-    only_levels: bool,
+    in_store: bool,
 ) -> load.ImportSummary:
     """Schema, rollup and the publishing transaction, on a fresh driver (the server restarted).
-    `only_levels`: the files held every figure but the levels lists (without periods the
-    per-period lists are empty too, and the whole rollup is written here)."""
+    `in_store`: the files held every rollup figure (without periods they held all but the
+    per-period lists, and the whole rollup is written here)."""
     database = settings.neo4j_database
     with contextlib.closing(open_driver(settings, retry_s=settings.cli_retry_seconds)) as fresh:
+        t0 = time.perf_counter()
         _catch_up(fresh, database, behind + 1)
+        timings["catch_up"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         step("creating indexes", 0, 1)
         # the rollup's writes find members by id: that constraint first, the rest of the schema
@@ -477,7 +486,7 @@ def _publish_loaded(
 
                 rollup.build_from(
                     fresh, database, rolled, gen=GEN, slot=0,
-                    batch=settings.rollup_batch_rows, progress=rolling, only_levels=only_levels,
+                    batch=settings.rollup_batch_rows, progress=rolling, in_store=in_store,
                 )  # fmt: skip
                 timings["rollup"] = time.perf_counter() - t0
                 t0 = time.perf_counter()
