@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -369,17 +370,15 @@ app.add_typer(keys_app, name="keys")
 
 
 def _serve(host: str, port: int, *, workers: int) -> None:
-    import uvicorn
-
-    uvicorn.run(
-        "graph_service.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=False,  # keys travel in headers, never in URLs; no request log by default
-    )
+    """Become uvicorn (same process id, signals and environment): this process has imported the
+    driver, and with it pandas, numpy and pyarrow (~150 MB) that uvicorn's supervisor of several
+    workers would otherwise keep for nothing; each worker imports the app itself."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    argv = [sys.executable, "-m", "uvicorn", "graph_service.api.app:create_app", "--factory"]
+    argv += ["--host", host, "--port", str(port), "--workers", str(workers), "--log-level", "info"]
+    argv += ["--no-access-log"]  # keys travel in headers, never in URLs; no request log by default
+    os.execv(sys.executable, argv)  # noqa: S606 -- a fixed argument list, no shell
 
 
 def check_connection(settings: Settings) -> None:

@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 from neo4j import Driver
 
 from graph_service.analytics import frameblob, rollup, service
@@ -177,7 +179,7 @@ def deep_pay_share(by_level: Iterable[dict[str, Any]], deep: int = DEEP_LEVEL) -
 class Frame:
     """Everyone counted, with what the figures need: sponsor, join month, PV of every period."""
 
-    ids: list[str]
+    ids: pa.LargeStringArray  # ~12 bytes a member (Python strings would take ~60)
     sponsor: IntArray  # position of the sponsor in `ids`; -1 for a root (or a sponsor not counted)
     joined_month: IntArray  # join month as year * 12 + month - 1; -1 without joined_on
     periods: list[str]  # months with orders, ascending
@@ -193,7 +195,8 @@ class Frame:
         key = (earned.run.run_id, earned.run.fingerprint)
         rows = self._earner_rows.get(key)
         if rows is None:
-            rows = pd.Index(self.ids, dtype=object).get_indexer(pd.Index(earned.ids, dtype=object))
+            found = pc.index_in(pa.array(earned.ids, pa.large_string()), value_set=self.ids)
+            rows = found.fill_null(-1).to_numpy().astype(np.int64)
             self._earner_rows[key] = rows
             while len(self._earner_rows) > runs.EARNINGS_KEPT:
                 self._earner_rows.pop(next(iter(self._earner_rows)))
@@ -234,7 +237,13 @@ class Frame:
             col = np.array([column[p] for _, p, _, _ in rows], np.int64)
             np.add.at(pv, (at, col), np.array([v for _, _, v, _ in rows], np.int64))
             np.add.at(retail, col, np.array([r for _, _, _, r in rows], np.int64))
-        return cls(ids, _positions(ids, sponsors), frameblob.month_codes(joined), periods, pv, retail, gen)
+        sponsor = _positions(ids, sponsors)
+        return cls(_arrow(ids), sponsor, frameblob.month_codes(joined), periods, pv, retail, gen)
+
+
+def _arrow(ids: Sequence[str]) -> pa.LargeStringArray:
+    packed: pa.LargeStringArray = pa.array(ids, pa.large_string())
+    return packed
 
 
 def _positions(ids: Sequence[str], sponsors: Sequence[str | None]) -> IntArray:
@@ -318,8 +327,11 @@ def load_frame(
 def _packed_frame(driver: Driver, database: str, pub: service.Published) -> Frame | None:
     """The frame the live rollup packed (graph_service/analytics/frameblob.py): one read of a few
     byte arrays. None when it has none (a rollup built before frames were kept)."""
-    row = _one(driver, database, "rollup/frame_read")
-    data = [bytes(d) for d in row["data"]]
+    records, _, _ = driver.execute_query(cypher("rollup/frame_read"), database_=database, routing_="r")
+    if not records:
+        return None
+    row = records[0]
+    data = [bytes(r["data"]) for r in records if r["data"] is not None]
     if row["build"] is None or row["parts"] is None or len(data) != int(row["parts"]):
         return None
     if row["gen"] != pub.gen or row["rolled_gen"] != pub.gen:
@@ -341,7 +353,8 @@ def _rolled_frame(members: dict[str, Any], pub: service.Published, gen: int) -> 
     figures = pub.stats.get("periods", {})
     retail = np.array([int(figures.get(p, {}).get("retail_volume", 0)) for p in pub.periods], np.int64)
     joined = frameblob.month_codes(members["joined"])
-    return Frame(ids, _positions(ids, members["sponsors"]), joined, list(pub.periods), pv, retail, gen)
+    sponsor = _positions(ids, members["sponsors"])
+    return Frame(_arrow(ids), sponsor, joined, list(pub.periods), pv, retail, gen)
 
 
 # -- the report --------------------------------------------------------------------------------------

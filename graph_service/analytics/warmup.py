@@ -22,6 +22,7 @@ import time
 
 from neo4j import Driver
 
+from graph_service import memory
 from graph_service.analytics import health, rollup
 from graph_service.compensation import runs
 
@@ -51,19 +52,22 @@ class Warmer:
         while not self._stop.wait(wait):
             wait = self._every_s
             try:
+                read = False
                 state = rollup.current(self._driver, self._database)
                 mark = (state.get("gen"), state.get("slot"), state.get("rolled_gen"), state.get("rolled_at"))
                 if state.get("slot") is not None and mark != self.warmed:
                     began = time.monotonic()
                     health.load_frame(self._driver, self._database)
-                    self.warmed, self.took_s = mark, time.monotonic() - began
+                    self.warmed, self.took_s, read = mark, time.monotonic() - began, True
                     log.info("health figures prepared for generation %s in %.1f s", mark[0], self.took_s)
                 newest = runs.newest_run_id(self._driver, self._database)
                 if newest is not None and newest != self.warmed_run:
                     earned = runs.earnings(self._driver, self._database, newest)
                     if earned.run.data_gen == state.get("gen"):  # the frame just prepared
                         health.load_frame(self._driver, self._database).earned_cents(earned)
-                    self.warmed_run = newest
+                    self.warmed_run, read = newest, True
+                if read:
+                    memory.release()  # what reading them took and freed
                 self.ready.set()
             except Exception as exc:
                 log.info("could not prepare the health figures yet: %s", exc)

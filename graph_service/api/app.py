@@ -21,7 +21,7 @@ from neo4j.exceptions import AuthError, ServiceUnavailable, SessionExpired, Tran
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graph_service import __version__
+from graph_service import __version__, memory
 from graph_service.analytics import service
 from graph_service.analytics.privacy import shown
 from graph_service.analytics.warmup import Warmer
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        memory.use_system_allocator()
         app.state.settings = settings
         app.state.driver = open_driver(settings)
         app.state.breaker = Breaker(app.state.driver)

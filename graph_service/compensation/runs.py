@@ -34,7 +34,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from neo4j import Driver
+from neo4j import READ_ACCESS, Driver, ManagedTransaction
 
 from graph_service.analytics import service
 from graph_service.analytics.model import check_period
@@ -532,16 +532,26 @@ def earnings(driver: Driver, database: str, run_id: str) -> Earnings:
             return kept
     run = RunSummary.from_node(node)
     names: list[str] = list(node["rank_names"] or [])
-    records = _query(driver, database, "earnings", read=True, run=run_id)
     ids: list[str] = []
     rank: list[str | None] = []
-    sums: dict[str, list[int]] = {c: [] for c in (*COMPONENTS, "total")}
-    for r in records:
-        ids += r["ids"]
-        rank += [names[k] if k >= 0 else None for k in r["rank"]]
-        for c in sums:
-            sums[c] += r[c]
-    cents = {c: np.asarray(v, dtype=np.int64) for c, v in sums.items()}
+    sums: dict[str, list[IntArray]] = {c: [] for c in (*COMPONENTS, "total")}
+
+    def read(tx: ManagedTransaction) -> None:
+        # chunk by chunk, each turned into arrays at once: a worker keeps these, and a million
+        # Python ints read all at once would leave its heap that much larger for good
+        ids.clear()  # a retried transaction starts again
+        rank.clear()
+        for part in sums.values():
+            part.clear()
+        for r in tx.run(cypher("commissions/earnings"), run=run_id):
+            ids.extend(r["ids"])
+            rank.extend(names[k] if k >= 0 else None for k in r["rank"])
+            for c, part in sums.items():
+                part.append(np.asarray(r[c], dtype=np.int64))
+
+    with driver.session(database=database, default_access_mode=READ_ACCESS) as session:
+        session.execute_read(read)
+    cents = {c: np.concatenate(part) if part else np.zeros(0, np.int64) for c, part in sums.items()}
     for column in cents.values():
         column.flags.writeable = False  # shared by every caller
     found = Earnings(run, tuple(ids), tuple(rank), MappingProxyType(cents))

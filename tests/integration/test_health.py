@@ -162,9 +162,10 @@ def test_the_rollup_packs_the_frame_it_read(driver: Driver, settings: Settings) 
     )
 
     def rows(f: health.Frame) -> dict[str, tuple[object, ...]]:
+        ids = f.ids.to_pylist()
         return {
-            i: (f.ids[f.sponsor[k]] if f.sponsor[k] >= 0 else None, int(f.joined_month[k]), f.pv[k].tolist())
-            for k, i in enumerate(f.ids)
+            i: (ids[f.sponsor[k]] if f.sponsor[k] >= 0 else None, int(f.joined_month[k]), f.pv[k].tolist())
+            for k, i in enumerate(ids)
         }
 
     assert rows(packed) == rows(scanned)
@@ -264,13 +265,13 @@ def test_workers_prepare_the_frame_at_start_and_after_each_publish(
     try:
         first = _wait(lambda: warmer.warmed)
         assert len(health._FRAMES) == 1
-        assert sorted(next(iter(health._FRAMES.values())).ids) == ["A", "R"]
+        assert sorted(next(iter(health._FRAMES.values())).ids.to_pylist()) == ["A", "R"]
         more = [("B", "R", "Bob", "PT", "2026-03-01", "", "")]
         import_folder(driver, write_folder(tmp_path / "two", more, []), database=db)
         second = _wait(lambda: warmer.warmed if warmer.warmed != first else None)
         assert second[0] > first[0]  # a newer generation, prepared without anyone asking
         frames = [f for f in health._FRAMES.values() if f.gen == second[0]]
-        assert [sorted(f.ids) for f in frames] == [["A", "B", "R"]]
+        assert [sorted(f.ids.to_pylist()) for f in frames] == [["A", "B", "R"]]
         # a new run: its earners are read and kept for the health page and the disclosure
         runs._earnings_kept.clear()
         run = runs.run_commissions(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -33,7 +35,7 @@ def test_a_frame_comes_back_as_it_was_packed(
         parts = frameblob.encode(ids, sponsor, joined, pv)
     assert all(len(p) <= part for p in parts)
     back = frameblob.decode(parts)
-    assert back.ids == ids
+    assert back.ids.to_pylist() == ids
     assert back.sponsor.tolist() == sponsor.tolist()
     assert back.joined.tolist() == joined.tolist()
     assert back.pv.shape == (n, periods)
@@ -47,3 +49,29 @@ def test_month_codes() -> None:
 def test_anything_else_is_refused() -> None:
     with pytest.raises(ValueError, match=r"."):
         frameblob.decode([b"not a frame"])
+
+
+def _packed(ids: bytes, lengths: list[int]) -> list[bytes]:
+    """A frame of the right format around the given id bytes and lengths."""
+    buffer = io.BytesIO()
+    n = len(lengths)
+    np.savez(
+        buffer,
+        format=np.array([frameblob.FORMAT], np.int64),
+        ids=np.frombuffer(ids, np.uint8),
+        lengths=np.array(lengths, np.int64),
+        sponsor=np.full(n, -1, np.int64),
+        joined=np.full(n, -1, np.int64),
+        pv=np.zeros((n, 1), np.int64),
+    )
+    return [buffer.getvalue()]
+
+
+def test_ids_that_do_not_fit_their_lengths_or_are_not_utf8_are_refused() -> None:
+    assert frameblob.decode(_packed("aé".encode(), [1, 2])).ids.to_pylist() == ["a", "é"]
+    with pytest.raises(ValueError, match="UTF-8"):
+        frameblob.decode(_packed(b"a\xff", [1, 1]))
+    with pytest.raises(ValueError, match="lengths"):
+        frameblob.decode(_packed(b"abc", [1, 1]))
+    with pytest.raises(ValueError, match="lengths"):
+        frameblob.decode(_packed(b"ab", [3, -1]))
