@@ -8,7 +8,8 @@ passes the key check of dashboards/auth.py.
 
 plotly.js: where Dash asks for it (dcc.Graph loads it when the first figure is drawn), the app
 serves its own build, dashboards/plotly/plotly.min.js: plotly.js's core and the trace types the
-figures use, 1.4 MB instead of 4.8 (see dashboards/plotly/index.js).
+figures use, 1.4 MB instead of 4.8 (see dashboards/plotly/index.js). AG Grid and Cytoscape are
+loaded by the first response that needs them (dashboards/lazy.py), not on every page.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dash import Input, Output, dcc, html
 from neo4j import Driver
 
 from dashboards import auth, figures, ids
+from dashboards.lazy import LazyDash
 from dashboards.pages import explorer, flows, health, legs, overview, workbench
 from dashboards.pages.common import relative
 from graph_service.api.deps import RateLimiter
@@ -152,7 +154,7 @@ def create_dash(
     # a rule without variables: Werkzeug matches it before Dash's component-suite rule
     server.add_url_rule(PLOTLY_ROUTE, "downline_plotly", _plotly_js, methods=["GET"])
     auth.install(server, auth.Backend(settings, driver_getter, limiter_getter, prefix, breaker_getter))
-    app = dash.Dash(
+    app = LazyDash(
         "dashboards",
         server=server,  # type: ignore[arg-type]
         use_pages=True,

@@ -331,8 +331,12 @@ def test_every_page_loads_without_console_errors(b: WebDriver, api: str, org: di
     # the page draws with the dashboard's plotly.js build (dashboards/plotly), not the full one
     traces = b.execute_script("return Object.keys(Plotly.PlotSchema.get().traces).sort()")
     assert traces == ["bar", "heatmap", "sankey", "scatter", "sunburst"]
+    # AG Grid and Cytoscape come with the first page that has them (dashboards/lazy.py)
+    loaded = "return [typeof window.dash_cytoscape, typeof window.dash_ag_grid]"
+    assert b.execute_script(loaded) == ["undefined", "undefined"]
     b.find_element(By.ID, "nav-explorer").click()
     wait(b, lambda d: ids_shown(d) == {"R", "Z"}, what="the roots in the explorer")
+    assert b.execute_script(loaded) == ["object", "undefined"]
     b.find_element(By.ID, "nav-legs").click()
     assert "Rita Root (R)" in wait(b, lambda d: text_of(d, "legs-who"), what="the legs of the largest root")
     wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, f"#{ids.LG_SUNBURST} .sunburstlayer path"),
@@ -343,6 +347,8 @@ def test_every_page_loads_without_console_errors(b: WebDriver, api: str, org: di
     assert wait(b, lambda d: text_of(d, "health-fig-distributors"), what="the health figures") == "18"
     b.find_element(By.ID, "nav-workbench").click()
     wait(b, lambda d: d.find_elements(By.ID, ids.WB_RUN), what="the workbench")
+    wait(b, lambda d: d.find_elements(By.CSS_SELECTOR, ".ag-root"), what="the workbench's grid")
+    assert b.execute_script(loaded) == ["object", "object"]
     assert severe(b) == []
 
 
