@@ -17,10 +17,10 @@ one `downline db` manages, and the import is big enough (DOWNLINE_BULK_IMPORT_MI
 3. runs the importer into a separate data folder and swaps the new store in place of the empty
    one (a crash leaves the empty store or the whole new one: the server creates an empty
    database when the folder is missing), then starts the server again;
-4. creates the member id constraint, writes the remaining rollup figures (if any) and the
-   rollup's frame while the rest of the schema fills, and publishes in one transaction, as the
-   transactional import does after its staging: until then readers see nothing (no
-   Publication) and the next import sweeps the unpublished rows.
+4. creates the schema and, while it fills, brings the transaction count past the old store's,
+   writes the remaining rollup figures (if any) and the rollup's frame; publishes in one
+   transaction, as the transactional import does after its staging: until then readers see
+   nothing (no Publication) and the next import sweeps the unpublished rows.
 
 The API and other clients of the server get 503s while it is stopped (tens of seconds at 1M).
 """
@@ -78,7 +78,7 @@ CATCH_UP_READ = 1_000  # transactions: above, the new store's count is read rath
 SCALARS = ("size", "height", "dsum", "pre")  # the rollup's figures written with the nodes
 PER_PERIOD = ("pv", "gv", "act", "maxleg")
 ORDER_COLUMNS = (
-    ("id", "id:ID(Order)"),
+    ("id", "id"),  # a property, not an importer id: no link points at an order
     ("distributor_id", "distributor_id"),
     ("ordered_on", "ordered_on:date"),
     ("period", "period"),
@@ -459,23 +459,27 @@ def _publish_loaded(
     `in_store`: the files held every rollup figure (without periods they held all but the
     per-period lists, and the whole rollup is written here)."""
     database = settings.neo4j_database
-    with contextlib.closing(open_driver(settings, retry_s=settings.cli_retry_seconds)) as fresh:
+    # The schema fills (a minute of index population at 1M members and 3M orders) while this
+    # thread does what needs no index: the catch-up transactions (waiting on the disk), the
+    # rollup's frame and network figures. A rollup that writes members finds them by id: the
+    # id constraint, created first, is waited for then.
+    first = [q for q in statements("schema") if "CONSTRAINT distributor_id " in q]
+    rest = [q for q in statements("schema") if q not in first]
+    with (
+        contextlib.closing(open_driver(settings, retry_s=settings.cli_retry_seconds)) as fresh,
+        ThreadPoolExecutor(max_workers=1) as schema_pool,  # in order: first, then the rest
+    ):
+        step("creating indexes", 0, 1)
+        schema_first = schema_pool.submit(_run_all, fresh, database, first)
+        schema_rest = schema_pool.submit(_run_all, fresh, database, rest)
         t0 = time.perf_counter()
         _catch_up(fresh, database, behind + 1)
         timings["catch_up"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        step("creating indexes", 0, 1)
-        # the rollup's writes find members by id: that constraint first, the rest of the schema
-        # (the order_id constraint checks 3M orders at 1M members) while the rollup writes
-        first = [q for q in statements("schema") if "CONSTRAINT distributor_id " in q]
-        rest = [q for q in statements("schema") if q not in first]
-        _run_all(fresh, database, first)
-        timings["schema"] = time.perf_counter() - t0
-        with (
-            ThreadPoolExecutor(max_workers=1) as schema_pool,
-            fresh.session(database=database) as session,
-        ):
-            schema_rest = schema_pool.submit(_run_all, fresh, database, rest)
+        if not in_store:
+            t0 = time.perf_counter()
+            schema_first.result()
+            timings["schema"] = time.perf_counter() - t0
+        with fresh.session(database=database) as session:
             acquire(session, import_id, LEASE_STALE_SECONDS, step)
             try:
                 t0 = time.perf_counter()
@@ -491,6 +495,7 @@ def _publish_loaded(
                 timings["rollup"] = time.perf_counter() - t0
                 t0 = time.perf_counter()
                 step("waiting for the indexes", 0, 1)
+                schema_first.result()
                 schema_rest.result()
                 fresh.execute_query("CALL db.awaitIndexes(1800)", database_=database)
                 timings["indexes"] = time.perf_counter() - t0
