@@ -25,7 +25,7 @@ from dash import Input, Output, dcc, html
 from neo4j import Driver
 
 from dashboards import auth, figures, ids
-from dashboards.lazy import LazyDash
+from dashboards.lazy import PLOTLY_PATH, LazyDash
 from dashboards.pages import explorer, flows, health, legs, overview, workbench
 from dashboards.pages.common import relative
 from graph_service.api.deps import RateLimiter
@@ -35,7 +35,7 @@ from graph_service.db.breaker import Breaker
 PREFIX = "/dashboard/"
 PLOTLY_JS = Path(__file__).with_name("plotly") / "plotly.min.js"
 # where dash-renderer tells dcc.Graph to load plotly.js from when Dash serves its scripts itself
-PLOTLY_ROUTE = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+PLOTLY_ROUTE = "/" + PLOTLY_PATH
 
 # The navigation: (path, label, role needed), in this order. A new page is a module under
 # dashboards/pages/ with `register(app)`, an entry here and a line in PAGES.

@@ -94,8 +94,8 @@ def share(value: float) -> str:
     return f"{value:.0%}"
 
 
-def error_box(component_id: str) -> html.Div:
-    return html.Div(id=component_id, className="error", role="alert")
+def error_box(component_id: str, message: str = "") -> html.Div:
+    return html.Div(message, id=component_id, className="error", role="alert")
 
 
 NO = no_update

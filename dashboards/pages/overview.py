@@ -18,9 +18,13 @@ NAME = "Overview"
 
 
 def layout(**_: Any) -> html.Div:
+    """The page with the latest period's figures already in it: the browser draws them with the
+    page, not after a callback's round trip (and not first as empty charts). The period picker's
+    callback redraws them for another period."""
     c = caller()
     periods = data.periods(c)
     latest = periods[-1] if periods else None
+    kpis, trend, growth, depth, frontline, top, error = view(latest)
     scope = f" (the organisation of {c.scope})" if c.scope else ""
     return html.Div(
         [
@@ -32,16 +36,16 @@ def layout(**_: Any) -> html.Div:
                 ],
                 style={"display": "flex", "alignItems": "center", "gap": "8px"},
             ),
-            error_box(ids.OV_ERROR),
-            html.Div(id=ids.OV_KPIS, className="row", style={"margin": "12px 0"}),
+            error_box(ids.OV_ERROR, error),
+            html.Div(kpis, id=ids.OV_KPIS, className="row", style={"margin": "12px 0"}),
             html.Div(
                 [
-                    html.Div(dcc.Graph(id=ids.OV_TREND, config=GRAPH_CONFIG), className="card half"),
-                    html.Div(dcc.Graph(id=ids.OV_GROWTH, config=GRAPH_CONFIG), className="card half"),
-                    html.Div(dcc.Graph(id=ids.OV_DEPTH, config=GRAPH_CONFIG), className="card half"),
-                    html.Div(dcc.Graph(id=ids.OV_FRONTLINE, config=GRAPH_CONFIG), className="card half"),
+                    html.Div(_graph(ids.OV_TREND, trend), className="card half"),
+                    html.Div(_graph(ids.OV_GROWTH, growth), className="card half"),
+                    html.Div(_graph(ids.OV_DEPTH, depth), className="card half"),
+                    html.Div(_graph(ids.OV_FRONTLINE, frontline), className="card half"),
                     html.Div(
-                        dcc.Graph(id=ids.OV_TOP, config=GRAPH_CONFIG, style={"height": "420px"}),
+                        _graph(ids.OV_TOP, top, style={"height": "420px"}),
                         className="card",
                         style={"flex": "1 1 100%"},
                     ),
@@ -49,6 +53,41 @@ def layout(**_: Any) -> html.Div:
                 className="row",
             ),
         ]
+    )
+
+
+def _graph(component_id: str, figure: go.Figure, **options: Any) -> dcc.Graph:
+    return dcc.Graph(id=component_id, figure=figure, config=GRAPH_CONFIG, **options)
+
+
+Shown = tuple[list[html.Div], go.Figure, go.Figure, go.Figure, go.Figure, go.Figure, str]
+
+
+def view(period: str | None) -> Shown:
+    """The KPIs, the five figures and the error message for `period` (None: the latest)."""
+    blank = figures.empty("", "")
+    return safe(6, [[], blank, blank, blank, blank, blank, ""])(_view)(period)
+
+
+def _view(period: str | None) -> Shown:
+    n = data.network(caller(), period, top=15)
+    t = n.totals
+    kpis = [
+        _kpi("members", f"{n.distributors:,}", "kpi-members"),
+        _kpi(f"active in {n.period}", f"{t.active:,}", "kpi-active"),
+        _kpi(f"volume (PV) in {n.period}", money(t.volume), "kpi-volume"),
+        _kpi("retail share", share(t.retail_share), "kpi-retail"),
+        _kpi(f"joined in {n.period}", f"{t.new_distributors:,}", "kpi-joined"),
+        _kpi("max depth", f"{n.max_depth}", "kpi-depth"),
+    ]
+    return (
+        kpis,
+        figures.trend(data.history_frame(n)),
+        figures.growth(data.growth_frame(n)),
+        figures.depth_histogram(data.depth_frame(n)),
+        figures.frontline_histogram(data.frontline_frame(n)),
+        figures.top_by_gv(data.top_frame(n)),
+        "",
     )
 
 
@@ -61,7 +100,6 @@ def _kpi(label: str, value: str, component_id: str) -> html.Div:
 
 def register(app: dash.Dash) -> None:
     register_page(__name__, path="/", name=NAME, title="downline: overview", order=1, layout=layout)
-    blank = figures.empty("", "")
 
     @app.callback(
         Output(ids.OV_KPIS, "children"),
@@ -72,27 +110,7 @@ def register(app: dash.Dash) -> None:
         Output(ids.OV_TOP, "figure"),
         Output(ids.OV_ERROR, "children"),
         Input(ids.OV_PERIOD, "value"),
+        prevent_initial_call=True,  # the layout has the first period's
     )
-    @safe(6, [[], blank, blank, blank, blank, blank, ""])
-    def show(
-        period: str | None,
-    ) -> tuple[list[html.Div], go.Figure, go.Figure, go.Figure, go.Figure, go.Figure, str]:
-        n = data.network(caller(), period, top=15)
-        t = n.totals
-        kpis = [
-            _kpi("members", f"{n.distributors:,}", "kpi-members"),
-            _kpi(f"active in {n.period}", f"{t.active:,}", "kpi-active"),
-            _kpi(f"volume (PV) in {n.period}", money(t.volume), "kpi-volume"),
-            _kpi("retail share", share(t.retail_share), "kpi-retail"),
-            _kpi(f"joined in {n.period}", f"{t.new_distributors:,}", "kpi-joined"),
-            _kpi("max depth", f"{n.max_depth}", "kpi-depth"),
-        ]
-        return (
-            kpis,
-            figures.trend(data.history_frame(n)),
-            figures.growth(data.growth_frame(n)),
-            figures.depth_histogram(data.depth_frame(n)),
-            figures.frontline_histogram(data.frontline_frame(n)),
-            figures.top_by_gv(data.top_frame(n)),
-            "",
-        )
+    def show(period: str | None) -> Shown:
+        return view(period)

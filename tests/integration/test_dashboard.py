@@ -354,6 +354,28 @@ def test_every_page_loads_without_console_errors(b: WebDriver, api: str, org: di
     assert severe(b) == []
 
 
+def test_the_overview_comes_with_the_latest_period_and_redraws_for_another(
+    b: WebDriver, api: str, org: dict[str, str]
+) -> None:
+    """The page's layout carries the latest period's figures (no callback before the first
+    paint); picking another period runs the callback and redraws KPIs and charts."""
+    login(b, api, org["admin"])
+    assert wait(b, lambda d: text_of(d, "kpi-active"), what="the overview") == "6"
+    top = f"#{ids.OV_TOP} .js-plotly-plot"  # the drawn chart's data: its largest GV first
+    first_label = "var g = document.querySelector(arguments[0]); return g && g.data && g.data[0].y[0]"
+    assert wait(b, lambda d: d.execute_script(first_label, top), what="the top chart") == "Rita Root (R)"
+    b.find_element(By.ID, ids.OV_PERIOD).click()
+    option = "//label[contains(@class, 'dash-dropdown-option')][.//input[@value='2026-09']]"
+    wait(b, lambda d: d.find_elements(By.XPATH, option), what="the period list")[0].click()
+    # 2026-09: Z's 100 PV is the only order; Z1 joined that month
+    wait(b, lambda d: text_of(d, "kpi-active") == "1", what="2026-09's figures")
+    assert text_of(b, "kpi-volume") == "100.00"
+    assert text_of(b, "kpi-joined") == "1"
+    assert "active in 2026-09" in text_of(b, ids.OV_KPIS)
+    assert wait(b, lambda d: d.execute_script(first_label, top) == "Zed Outsider (Z)", what="the new top")
+    assert not severe(b)
+
+
 def test_explorer_expands_pages_in_the_rest_and_searches_by_name(
     b: WebDriver, api: str, org: dict[str, str]
 ) -> None:

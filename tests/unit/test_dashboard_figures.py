@@ -368,3 +368,30 @@ def test_warm_up_draws_each_overview_figure_with_data() -> None:
     for fig in drawn:
         assert fig["data"], fig["layout"].get("title")  # a trace each, not the "nothing yet" figure
         assert not fig["layout"].get("annotations")
+
+
+def test_margins_are_set_from_the_labels_and_plotly_does_not_grow_them() -> None:
+    """figures.TEMPLATE turns automargin off (one drawing pass in the browser), so the labels'
+    room is the figure's own margin: wider for longer labels, within bounds."""
+    for axis in ("xaxis", "yaxis"):
+        assert figures.TEMPLATE.layout[axis].automargin is False
+    short = figures.top_by_gv(
+        pd.DataFrame({"id": ["A"], "name": [""], "gv": [1.0], "pv": [1.0], "downline_size": [0]})
+    )
+    long_name = 'Wojciech "Boss" Woźniak'
+    long = figures.top_by_gv(
+        pd.DataFrame({"id": ["D4613"], "name": [long_name], "gv": [1.0], "pv": [1.0], "downline_size": [0]})
+    )
+    assert short.layout.margin.l < long.layout.margin.l <= 320
+    assert long.layout.margin.l >= 7 * len(f"{long_name} (D4613)")
+    assert figures.left_margin(["x" * 500]) == 320
+    months = pd.DataFrame({"month": ["2026-01", "2026-02"], "new_distributors": [1, 2]})
+    assert figures.growth(months).layout.margin.b >= 7 * len("2026-01")
+    assert figures.bottom_margin(["a"]) == figures.MARGIN["b"]
+    assert figures.bottom_margin(["abcdefgh"], title=True) > figures.bottom_margin(["abcdefgh"])
+    assert (
+        figures.trend(
+            pd.DataFrame({"period": ["2026-01"], "volume": [1.0], "active": [1], "members": [1]})
+        ).layout.margin.r
+        > figures.MARGIN["r"]
+    )  # the right axis's ticks and title

@@ -57,3 +57,23 @@ def test_the_app_leaves_out_both_libraries_and_loads_them_on_demand() -> None:
     assert page.index("window.fetch") < page.index("dash_renderer")
     for name in lazy.LAZY:
         assert re.search(rf'"{name}": \["/dashboard/_dash-component-suites/{name}/[^"]+\.js"\]', page)
+
+
+def test_plotly_is_preloaded_and_run_by_the_first_callback_request_before_dash_s_scripts() -> None:
+    from dashboards.app import create_dash
+    from graph_service.config import Settings
+
+    app = create_dash(Settings(warm_up=False), lambda: None)  # type: ignore[arg-type,return-value]
+    with app.server.test_request_context("/"):
+        page = app._generate_scripts_html()
+    url = "/dashboard/" + lazy.PLOTLY_PATH  # where dash-renderer points dcc.Graph (app.PLOTLY_ROUTE)
+    assert f'<link rel="preload" href="{url}" as="script">' in page
+    assert page.index(lazy.PLOTLY_PATH) < page.index("window.Plotly = {") < page.index("dash_renderer")
+    assert not re.search(r'<script[^>]*src="[^"]*plotly', page)  # no tag that would run it early
+
+
+def test_the_early_plotly_script_cannot_close_its_script_early() -> None:
+    html = lazy.early_plotly("/x</script><b>.js")
+    script = html[html.index("<script>") :]
+    assert script.count("</script>") == 1
+    assert '"/x<\\/script><b>.js"' in script
