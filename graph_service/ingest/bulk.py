@@ -17,7 +17,9 @@ one `downline db` manages, and the import is big enough (DOWNLINE_BULK_IMPORT_MI
 3. runs the importer into a separate data folder and swaps the new store in place of the empty
    one (a crash leaves the empty store or the whole new one: the server creates an empty
    database when the folder is missing), then starts the server again;
-4. creates the schema and, while it fills, brings the transaction count past the old store's,
+4. creates the schema (one transaction for the distributors' indexes and constraints, one for
+   the orders', side by side: each fills its plain indexes in one pass over the label's nodes)
+   and, while it fills, brings the transaction count past the old store's,
    writes the remaining rollup figures (if any) and the rollup's frame; publishes in one
    transaction, as the transactional import does after its staging: until then readers see
    nothing (no Publication) and the next import sweeps the unpublished rows.
@@ -319,6 +321,10 @@ def _admin_import(settings: Settings, work: Path, sources: list[str]) -> None:
     ]
     proc = _admin(settings, args, extra)
     (work / "import.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+    # the last run's output, its stages and their times, stays beside Neo4j's own logs
+    logs = settings.home_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(work / "import.log", logs / "bulk-import.log")
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
         raise BulkImportFailed(f"neo4j-admin database import failed (exit {proc.returncode}):\n{tail}")
@@ -441,6 +447,28 @@ def _run_all(driver: Driver, database: str, queries: list[str]) -> None:
             session.run(Query(text)).consume()
 
 
+def schema_groups() -> tuple[list[list[str]], list[str]]:
+    """cypher/schema.cypher as one group of statements for the distributors and one for the
+    orders, and the rest (labels with a handful of nodes). Created in one transaction, a label's
+    plain indexes fill in one pass over its nodes (its constraints still one after the other);
+    the two groups fill side by side, one a core. Measured at 1M members and 3.1M orders: 40-44 s
+    until every index is online, 54 s a statement at a time."""
+    every = statements("schema")
+    groups = [[q for q in every if pattern in q] for pattern in ("(d:Distributor)", "(o:Order)")]
+    return groups, [q for q in every if not any(q in group for group in groups)]
+
+
+def _run_in_one(driver: Driver, database: str, queries: list[str]) -> None:
+    """`queries` in one write transaction (retried on a transient error, a deadlock say)."""
+
+    def work(tx: Any) -> None:
+        for text in queries:
+            tx.run(text).consume()
+
+    with driver.session(database=database) as session:
+        session.execute_write(work)
+
+
 def _publish_loaded(
     settings: Settings,
     folder: Path,
@@ -459,25 +487,29 @@ def _publish_loaded(
     `in_store`: the files held every rollup figure (without periods they held all but the
     per-period lists, and the whole rollup is written here)."""
     database = settings.neo4j_database
-    # The schema fills (a minute of index population at 1M members and 3M orders) while this
+    # The schema fills (40-50 s of index population at 1M members and 3M orders) while this
     # thread does what needs no index: the catch-up transactions (waiting on the disk), the
-    # rollup's frame and network figures. A rollup that writes members finds them by id: the
-    # id constraint, created first, is waited for then.
-    first = [q for q in statements("schema") if "CONSTRAINT distributor_id " in q]
-    rest = [q for q in statements("schema") if q not in first]
+    # rollup's frame and network figures. A rollup that writes members finds them by id: then
+    # the schema is waited for first.
+    groups, rest = schema_groups()
     with (
         contextlib.closing(open_driver(settings, retry_s=settings.cli_retry_seconds)) as fresh,
-        ThreadPoolExecutor(max_workers=1) as schema_pool,  # in order: first, then the rest
+        ThreadPoolExecutor(max_workers=len(groups)) as schema_pool,
     ):
         step("creating indexes", 0, 1)
-        schema_first = schema_pool.submit(_run_all, fresh, database, first)
-        schema_rest = schema_pool.submit(_run_all, fresh, database, rest)
+        filling = [schema_pool.submit(_run_in_one, fresh, database, group) for group in groups]
+
+        def schema_done() -> None:
+            for done in filling:
+                done.result()
+            _run_all(fresh, database, rest)
+
         t0 = time.perf_counter()
         _catch_up(fresh, database, behind + 1)
         timings["catch_up"] = time.perf_counter() - t0
         if not in_store:
             t0 = time.perf_counter()
-            schema_first.result()
+            schema_done()
             timings["schema"] = time.perf_counter() - t0
         with fresh.session(database=database) as session:
             acquire(session, import_id, LEASE_STALE_SECONDS, step)
@@ -495,8 +527,7 @@ def _publish_loaded(
                 timings["rollup"] = time.perf_counter() - t0
                 t0 = time.perf_counter()
                 step("waiting for the indexes", 0, 1)
-                schema_first.result()
-                schema_rest.result()
+                schema_done()
                 fresh.execute_query("CALL db.awaitIndexes(1800)", database_=database)
                 timings["indexes"] = time.perf_counter() - t0
                 t0 = time.perf_counter()

@@ -38,6 +38,15 @@ def _normal(driver: Driver) -> tuple[list[str], list[str]]:
     return sorted(nodes), dump(driver)[1]
 
 
+def _schema(driver: Driver) -> list[tuple[Any, ...]]:
+    """Every index and constraint, online (the bulk import creates them in its own way)."""
+    indexes, _, _ = driver.execute_query(
+        "SHOW INDEXES YIELD name, type, labelsOrTypes, properties, state, owningConstraint"
+    )
+    constraints, _, _ = driver.execute_query("SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties")
+    return sorted(tuple(r.values()) for r in [*indexes, *constraints])
+
+
 @pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[tuple[dict[str, str], Driver]]:
     env = cli_environment(tmp_path / "home")
@@ -78,6 +87,8 @@ def test_bulk_and_transactional_imports_give_the_same_database(
     slow = _import(env, data, "--no-bulk")
     assert "admin_import" not in slow["timings"]
     want = _normal(driver)
+    schema = _schema(driver)
+    assert {r[4] for r in schema if len(r) == 6} == {"ONLINE"}
     stats = run_cli("stats", first[0], "--json", env=env).stdout
     delete_all(driver, database="neo4j")
 
@@ -86,6 +97,9 @@ def test_bulk_and_transactional_imports_give_the_same_database(
     for key in ("distributors_added", "orders_added", "placements_added", "periods"):
         assert fast[key] == slow[key]
     assert _normal(driver) == want
+    assert _schema(driver) == schema
+    log = (Path(env["DOWNLINE_HOME"]) / "logs" / "bulk-import.log").read_text(encoding="utf-8")
+    assert "IMPORT DONE" in log  # the importer's own account of its stages, kept
     assert run_cli("stats", first[0], "--json", env=env).stdout == stats
     assert json.loads(stats)["name"] == 'Ö, "the" 😀 one'
 
@@ -119,8 +133,8 @@ def test_bad_input_is_refused_before_the_server_stops(
     good.mkdir()
     (good / "distributors.csv").write_text("id,sponsor_id\nA,\nB,A\nC,B\nD,A\n", encoding="utf-8")
     _import(env, good, "--bulk")
-    fast = _normal(driver), run_cli("stats", "A", "--json", env=env).stdout
+    fast = _normal(driver), run_cli("stats", "A", "--json", env=env).stdout, _schema(driver)
     delete_all(driver, database="neo4j")
     _import(env, good, "--no-bulk")
-    assert (_normal(driver), run_cli("stats", "A", "--json", env=env).stdout) == fast
+    assert (_normal(driver), run_cli("stats", "A", "--json", env=env).stdout, _schema(driver)) == fast
     assert json.loads(fast[1])["downline_size"] == 3
