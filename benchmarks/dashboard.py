@@ -364,6 +364,15 @@ def _verdict(p: PagePaint) -> str:
     return "ok" if p.first_s < GOAL_S else "warm ok, first visit over 2 s"
 
 
+def _rounds(r: DashboardResult) -> str:
+    n = len(r.pages[0].firsts) if r.pages else 0
+    return (
+        "one round from a fresh worker and browser"
+        if n == 1
+        else (f"the median of {n} rounds, each from a fresh worker and browser")
+    )
+
+
 def markdown(results: list[DashboardResult]) -> list[str]:
     lines: list[str] = []
     for r in results:
@@ -383,8 +392,8 @@ def markdown(results: list[DashboardResult]) -> list[str]:
         shown = ", ".join(f"{ms:.0f}" for ms in r.expand_browser_ms) or "-"
         lines += [
             "",
-            f"Slowest first visit (median of {len(r.pages[0].firsts) if r.pages else 0} rounds, each from a "
-            f"fresh worker and browser): {worst:.2f} s (goal < {GOAL_S:.0f} s on every page). The first "
+            f"Slowest first visit ({_rounds(r)}): "
+            f"{worst:.2f} s (goal < {GOAL_S:.0f} s on every page). The first "
             "page measured (Overview) also pays for the browser's first download and parse of the Dash "
             "and Plotly scripts (an empty browser cache).",
             f"Explorer expansion of the largest root {r.root} ({r.root_frontline:,} in the frontline, "
