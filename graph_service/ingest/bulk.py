@@ -498,11 +498,11 @@ def _publish_loaded(
     ):
         step("creating indexes", 0, 1)
         filling = [schema_pool.submit(_run_in_one, fresh, database, group) for group in groups]
+        filling.append(schema_pool.submit(_run_all, fresh, database, rest))  # once a group is in
 
         def schema_done() -> None:
             for done in filling:
                 done.result()
-            _run_all(fresh, database, rest)
 
         t0 = time.perf_counter()
         _catch_up(fresh, database, behind + 1)
