@@ -16,9 +16,9 @@ plotly.js goes the other way: every page but two draws charts, and dcc.Graph fet
 then compiles it before the first chart: 0.1-0.2 s of every first visit spent after the data is
 there. `early_plotly` has the browser download it with the page (a preload) and run it when the
 first callback request goes out, while the server works on it (run any earlier, it would hold
-up Dash's own scripts). Until it has run, `window.Plotly` is a promise of it: dcc.Graph waits
-on `Promise.resolve(window.Plotly || <its own loader>)`, so it takes the promise and adds no
-second script, and asking for it runs the script if no callback did.
+up Dash's own scripts). Until it has run, `window.Plotly` is a thenable of it: dcc.Graph waits
+on `Promise.resolve(window.Plotly || <its own loader>)`, so it waits on ours and adds no second
+script, and its waiting runs the script if no callback request did.
 """
 
 from __future__ import annotations
