@@ -366,11 +366,9 @@ def _verdict(p: PagePaint) -> str:
 
 def _rounds(r: DashboardResult) -> str:
     n = len(r.pages[0].firsts) if r.pages else 0
-    return (
-        "one round from a fresh worker and browser"
-        if n == 1
-        else (f"the median of {n} rounds, each from a fresh worker and browser")
-    )
+    if n == 1:
+        return "one round from a fresh worker and browser"
+    return f"the median of {n} rounds, each from a fresh worker and browser"
 
 
 def markdown(results: list[DashboardResult]) -> list[str]:

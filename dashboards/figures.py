@@ -40,18 +40,19 @@ TEMPLATE = go.layout.Template(
 MARGIN = {"l": 72, "r": 20, "t": 45, "b": 50}  # room for "1.5M" ticks and an axis title
 
 
-def left_margin(labels: Any, title: bool = False) -> int:
-    """A left margin that fits the longest of `labels` (category ticks at 12 px), and an axis
-    title beside them when `title`."""
-    longest = max((len(str(label)) for label in labels), default=0)
-    return min(16 + 7 * longest + (22 if title else 0), 320)
+def _longest(labels: Any) -> int:
+    return max((len(str(label)) for label in labels), default=0)
+
+
+def left_margin(labels: Any) -> int:
+    """A left margin that fits the longest of `labels` (category ticks at 12 px)."""
+    return min(16 + 7 * _longest(labels), 320)
 
 
 def bottom_margin(labels: Any, title: bool = False) -> int:
     """A bottom margin that fits category ticks of `labels` turned upright (plotly turns them
     when they overlap), and an axis title below them when `title`."""
-    longest = max((len(str(label)) for label in labels), default=0)
-    return max(MARGIN["b"], min(16 + 7 * longest + (24 if title else 0), 220))
+    return max(MARGIN["b"], min(16 + 7 * _longest(labels) + (24 if title else 0), 220))
 
 
 def _layout(fig: go.Figure, title: str, **extra: Any) -> go.Figure:
